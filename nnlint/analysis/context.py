@@ -1,0 +1,72 @@
+"""What a rule can ask about the file it is checking, at the node it is visiting.
+
+The engine keeps `stack` (the ancestors of the current node, innermost last), `scope` and `order`
+up to date during its single traversal; rules read them through the methods below and never walk
+the tree themselves.
+"""
+
+from __future__ import annotations
+
+from typing import AbstractSet, Collection, FrozenSet, List, Optional
+
+import libcst as cst
+
+from nnlint.analysis.activations import Activations
+from nnlint.analysis.dataflow import Value
+from nnlint.analysis.names import NameResolver, Where
+from nnlint.analysis.scopes import Scope, ScopeIndex
+
+
+class FileContext:
+    def __init__(
+        self,
+        path: str,
+        module: cst.Module,
+        index: ScopeIndex,
+        resolver: NameResolver,
+        selected: AbstractSet[str],
+    ) -> None:
+        self.path = path
+        self.module = module
+        self.index = index
+        self.resolver = resolver
+        self.selected = selected
+        self.imported_roots = frozenset(index.imported_roots())
+        self.activations = Activations(resolver, uses_torch="torch" in self.imported_roots)
+        self.stack: List[cst.CSTNode] = []
+        self.scope: Scope = index.module_scope
+        self.order: int = 0
+
+    # -- position in the traversal ---------------------------------------------------------
+
+    def here(self) -> Where:
+        return Where(self.scope, self.order)
+
+    def value(self, expr: cst.BaseExpression) -> Value:
+        """`expr` as evaluated at the node being visited."""
+        return Value(expr, self.here())
+
+    def parent(self, depth: int = 1) -> Optional[cst.CSTNode]:
+        """The ancestor `depth` levels above the node being visited."""
+        index = len(self.stack) - 1 - depth
+        return self.stack[index] if index >= 0 else None
+
+    # -- names -----------------------------------------------------------------------------
+
+    def qualified_names(self, expr: cst.BaseExpression, where: Optional[Where] = None) -> FrozenSet[str]:
+        return self.resolver.qualified_names(expr, where or self.here())
+
+    def match(
+        self, expr: cst.BaseExpression, table: Collection[str], where: Optional[Where] = None
+    ) -> Optional[str]:
+        """The canonical name in `table` that `expr` resolves to, if any."""
+        for name in self.qualified_names(expr, where):
+            if name in table:
+                return name
+        return None
+
+    def is_selected(self, code: str) -> bool:
+        return code in self.selected
+
+    def code_for(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)

@@ -1,0 +1,77 @@
+"""Local dataflow: where did the value of this expression come from?
+
+Follows simple assignments (`y = tf.nn.softmax(z)`), tuple unpacking of tuple literals
+(`p, q = tf.sigmoid(a), b`) and `self.x = ...` attributes assigned in the methods of one class,
+within one module. A name with no single visible assignment has no known origin, and rules stay
+silent about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+import libcst as cst
+
+from nnlint.analysis.names import Where, visible_bindings
+from nnlint.analysis.scopes import ASSIGN, FUNCTION, Scope
+
+_MAX_STEPS = 12
+
+
+@dataclass(frozen=True)
+class Value:
+    """An expression together with the point where it is evaluated."""
+
+    node: cst.BaseExpression
+    where: Where
+
+
+def assigned_value(expr: cst.BaseExpression, where: Where) -> Optional[Value]:
+    """One step back: the expression assigned to a name or `self` attribute, if unique."""
+    if isinstance(expr, cst.Name):
+        bindings = visible_bindings(expr.value, where)
+        if len(bindings) == 1 and bindings[0].kind == ASSIGN and bindings[0].value is not None:
+            binding = bindings[0]
+            return Value(binding.value, Where(binding.scope, binding.order))
+        return None
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        return _self_attribute(expr.value.value, expr.attr.value, where.scope)
+    return None
+
+
+def _self_attribute(receiver: str, attr: str, scope: Scope) -> Optional[Value]:
+    method: Optional[Scope] = scope
+    while method is not None and method.kind != FUNCTION:
+        method = method.parent
+    if method is None or method.self_name != receiver or method.class_scope is None:
+        return None
+    assignments = [
+        b for b in method.class_scope.self_attributes.get(attr, ())
+        if not (isinstance(b.value, cst.Name) and b.value.value == "None")
+    ]
+    if len(assignments) != 1 or assignments[0].kind != ASSIGN or assignments[0].value is None:
+        return None
+    binding = assignments[0]
+    return Value(binding.value, Where(binding.scope, binding.order))
+
+
+def origin(value: Value) -> Value:
+    """Follow assignments back as far as they go."""
+    for _ in range(_MAX_STEPS):
+        previous = assigned_value(value.node, value.where)
+        if previous is None:
+            return value
+        value = previous
+    return value
+
+
+def history(value: Value) -> Iterator[Value]:
+    """The value itself, then each assignment it was copied from, nearest first."""
+    yield value
+    for _ in range(_MAX_STEPS):
+        previous = assigned_value(value.node, value.where)
+        if previous is None:
+            return
+        value = previous
+        yield value

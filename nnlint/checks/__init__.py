@@ -1,0 +1,18 @@
+"""Every rule, registered here and only here: the engine, CLI, config and docs read this list."""
+
+from __future__ import annotations
+
+from typing import Dict, Tuple, Type
+
+from nnlint.checks.log_of_softmax import LogOfSoftmax
+from nnlint.checks.log_without_epsilon import LogWithoutEpsilon
+from nnlint.checks.syntax_error import SyntaxErrorRule
+from nnlint.rule import Rule
+
+ALL_RULES: Tuple[Type[Rule], ...] = (
+    SyntaxErrorRule,
+    LogWithoutEpsilon,
+    LogOfSoftmax,
+)
+
+RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

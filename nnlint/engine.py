@@ -1,0 +1,186 @@
+"""One file from text to findings: the pure core that the CLI, stdin mode and tests all call.
+
+Read once, parse once, index the bindings once, run every selected rule in one traversal, and
+compute source positions only when there is something to report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from nnlint.analysis.context import FileContext
+from nnlint.analysis.names import NameResolver
+from nnlint.analysis.scopes import build_scopes
+from nnlint.checks import ALL_RULES, RULES_BY_CODE
+from nnlint.rule import Diagnostic, Edit, Finding, Fix, Rule
+from nnlint.source import SourceError, decode, split_lines
+from nnlint.suppression import is_silenced, skips_file
+from nnlint.traversal import rule_types_with_visitors, traverse
+
+# A file that mentions none of these cannot contain a finding: every rule is about one of them,
+# and names are only ever resolved through the file's own imports.
+_FRAMEWORK_MENTION = re.compile(r"tensorflow|keras|torch")
+
+SYNTAX_ERROR = "NN000"
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)
+    internal_errors: List[str] = field(default_factory=list)
+    skipped: bool = False
+    # The file's lines, kept only when there are diagnostics (the text report shows them).
+    lines: Optional[List[str]] = None
+
+
+def lint_bytes(
+    data: bytes,
+    path: str,
+    selected: FrozenSet[str],
+    rule_settings: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    ignore_noqa: bool = False,
+) -> FileResult:
+    try:
+        text = decode(data)
+    except SourceError as error:
+        return FileResult(path, errors=[str(error)])
+    return lint_source(text, path, selected, rule_settings, ignore_noqa)
+
+
+def lint_source(
+    text: str,
+    path: str,
+    selected: FrozenSet[str],
+    rule_settings: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    ignore_noqa: bool = False,
+) -> FileResult:
+    """Check one file's text with the rules whose codes are in `selected`."""
+    result = FileResult(path)
+    if skips_file(text) or not _FRAMEWORK_MENTION.search(text):
+        result.skipped = True
+        return result
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        if SYNTAX_ERROR in selected:
+            _report_syntax_error(result, text, error, ignore_noqa)
+        return result
+    except (RecursionError, MemoryError) as error:
+        result.errors.append(f"too deeply nested to parse ({type(error).__name__})")
+        return result
+    except Exception as error:  # noqa: BLE001 - the parser's own failure, reported per file
+        result.errors.append(f"the parser failed: {type(error).__name__}: {error}")
+        return result
+
+    index = build_scopes(module)
+    ctx = FileContext(path, module, index, NameResolver(index.module_scope), selected)
+    settings = rule_settings or {}
+    rules: List[Rule] = [
+        rule_type(ctx, dict(settings.get(rule_type.code, {})))
+        for rule_type in rule_types_with_visitors(ALL_RULES)
+        if rule_type.code in selected
+    ]
+    try:
+        failures = traverse(module, ctx, rules)
+    except RecursionError:
+        result.errors.append("too deeply nested to analyse")
+        return result
+    result.internal_errors.extend(f.describe() for f in failures)
+    findings = [finding for rule in rules for finding in rule.findings]
+    if findings:
+        _add_diagnostics(result, module, text, findings, ignore_noqa)
+    return result
+
+
+def _add_diagnostics(
+    result: FileResult, module: cst.Module, text: str, findings: Sequence[Finding], ignore_noqa: bool
+) -> None:
+    try:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    except RecursionError:
+        result.errors.append("too deeply nested to locate findings")
+        return
+    lines = split_lines(text)
+    for finding in findings:
+        rule = RULES_BY_CODE[finding.code]
+        start, end = _span(positions, finding.node)
+        line = start[0]
+        if not ignore_noqa and is_silenced(lines[line - 1], finding.code):
+            continue
+        fix = None
+        if finding.fix is not None:
+            edits = tuple(
+                Edit(*_span(positions, node)[0], *_span(positions, node)[1], content)
+                for node, content in finding.fix.replacements
+            )
+            fix = Fix(finding.fix.applicability, finding.fix.description, edits)
+        result.diagnostics.append(Diagnostic(
+            path=result.path,
+            line=line,
+            column=start[1],
+            end_line=end[0],
+            end_column=end[1],
+            code=rule.code,
+            rule=rule.name,
+            severity=rule.severity,
+            message=finding.message,
+            noqa_line=line,
+            fix=fix,
+        ))
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    if result.diagnostics:
+        result.lines = lines
+
+
+def _span(positions: Mapping[cst.CSTNode, Any], node: cst.CSTNode) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    """1-based (line, column) start and exclusive end of a node."""
+    code_range = positions[node]
+    return (
+        (code_range.start.line, code_range.start.column + 1),
+        (code_range.end.line, code_range.end.column + 1),
+    )
+
+
+def _report_syntax_error(
+    result: FileResult, text: str, error: cst.ParserSyntaxError, ignore_noqa: bool
+) -> None:
+    lines = split_lines(text)
+    line = max(1, min(error.raw_line, len(lines)))
+    column = max(1, error.raw_column + 1)
+    if not ignore_noqa and is_silenced(lines[line - 1], SYNTAX_ERROR):
+        return
+    rule = RULES_BY_CODE[SYNTAX_ERROR]
+    message = " ".join(error.message.split())
+    result.diagnostics.append(Diagnostic(
+        path=result.path,
+        line=line,
+        column=column,
+        end_line=line,
+        end_column=column,
+        code=rule.code,
+        rule=rule.name,
+        severity=rule.severity,
+        message=f"Cannot parse the file: {message}.",
+        noqa_line=line,
+    ))
+    result.lines = lines
+
+
+def rule_settings_for(codes: FrozenSet[str], options: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    """Each selected rule's options: its declared defaults overridden by the configured values."""
+    settings: Dict[str, Dict[str, Any]] = {}
+    for code in codes:
+        rule = RULES_BY_CODE.get(code)
+        if rule is None:
+            continue
+        merged = {name: option.default for name, option in rule.options.items()}
+        merged.update(options.get(code, {}))
+        settings[code] = merged
+    return settings

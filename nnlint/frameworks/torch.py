@@ -1,0 +1,119 @@
+"""PyTorch API knowledge, in canonical spelling (`torch.nn.functional.*`, `torch.nn.*`)."""
+
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, Optional
+
+from nnlint.frameworks.params import Param
+
+LOG_FUNCTIONS: FrozenSet[str] = frozenset({"torch.log", "torch.log2", "torch.log10"})
+LOG_METHODS: FrozenSet[str] = frozenset({"log", "log2", "log10"})
+
+ACTIVATION_FUNCTIONS: Dict[str, str] = {
+    "torch.softmax": "softmax",
+    "torch.nn.functional.softmax": "softmax",
+    "torch.special.softmax": "softmax",
+    "torch.sigmoid": "sigmoid",
+    "torch.nn.functional.sigmoid": "sigmoid",
+    "torch.special.expit": "sigmoid",
+    "torch.nn.functional.hardsigmoid": "sigmoid",
+    "torch.relu": "relu",
+    "torch.nn.functional.relu": "relu",
+    "torch.nn.functional.relu6": "relu",
+    "torch.nn.functional.elu": "relu",
+    "torch.nn.functional.selu": "relu",
+    "torch.nn.functional.softplus": "relu",
+    "torch.tanh": "tanh",
+    "torch.nn.functional.tanh": "tanh",
+    "torch.log_softmax": "log_softmax",
+    "torch.nn.functional.log_softmax": "log_softmax",
+    "torch.special.log_softmax": "log_softmax",
+}
+
+# Tensor methods that are activations (`logits.softmax(dim=1)`, `x.sigmoid()`).
+ACTIVATION_METHODS: Dict[str, str] = {
+    "softmax": "softmax",
+    "sigmoid": "sigmoid",
+    "relu": "relu",
+    "tanh": "tanh",
+    "log_softmax": "log_softmax",
+}
+
+LOG_SOFTMAX_TWINS: Dict[str, str] = {
+    "torch.softmax": "log_softmax",
+    "torch.nn.functional.softmax": "log_softmax",
+    "torch.special.softmax": "log_softmax",
+}
+
+# nn.Module classes that are an activation: instance calls produce that activation.
+ACTIVATION_MODULES: Dict[str, str] = {
+    "torch.nn.Softmax": "softmax",
+    "torch.nn.Softmax2d": "softmax",
+    "torch.nn.Sigmoid": "sigmoid",
+    "torch.nn.Hardsigmoid": "sigmoid",
+    "torch.nn.ReLU": "relu",
+    "torch.nn.ReLU6": "relu",
+    "torch.nn.ELU": "relu",
+    "torch.nn.SELU": "relu",
+    "torch.nn.Softplus": "relu",
+    "torch.nn.Tanh": "tanh",
+    "torch.nn.LogSoftmax": "log_softmax",
+}
+
+# `torch.clamp(x, max=1.0)` leaves zeros in place: only a lower bound guards a log.
+GUARDS: Dict[str, Optional[Param]] = {
+    "torch.clamp": Param("min", 1),
+    "torch.clip": Param("min", 1),
+    "torch.clamp_min": None,
+    "torch.maximum": None,
+    "torch.exp": None,
+}
+
+GUARD_METHODS: Dict[str, Optional[Param]] = {
+    "clamp": Param("min", 0),
+    "clip": Param("min", 0),
+    "clamp_": Param("min", 0),
+    "clip_": Param("min", 0),
+    "clamp_min": None,
+    "clamp_min_": None,
+    "exp": None,
+}
+
+REDUCTIONS: FrozenSet[str] = frozenset({"torch.sum", "torch.mean"})
+REDUCTION_METHODS: FrozenSet[str] = frozenset({"sum", "mean"})
+
+MULTIPLY_FUNCTIONS: FrozenSet[str] = frozenset({"torch.mul", "torch.multiply"})
+
+VALUE_PRESERVING: FrozenSet[str] = frozenset({
+    "torch.gather",
+    "torch.squeeze",
+    "torch.unsqueeze",
+    "torch.reshape",
+    "torch.flatten",
+    "torch.index_select",
+    "torch.masked_select",
+})
+
+VALUE_PRESERVING_METHODS: FrozenSet[str] = frozenset({
+    "view",
+    "reshape",
+    "squeeze",
+    "unsqueeze",
+    "flatten",
+    "gather",
+    "float",
+    "double",
+    "half",
+    "to",
+    "cpu",
+    "cuda",
+    "contiguous",
+    "detach",
+    "expand_as",
+    "index_select",
+    "masked_select",
+    "transpose",
+    "permute",
+})
+
+SEQUENTIAL: FrozenSet[str] = frozenset({"torch.nn.Sequential"})
