@@ -65,7 +65,7 @@ class LogOfSoftmax(Rule):
         if argument.kind != SOFTMAX or argument.softmax_call is None:
             return
         replacement = _log_softmax_replacement(log, argument.softmax_call, argument.direct, ctx)
-        advice = f"`{replacement}`" if replacement else _advice(ctx)
+        advice = f"replace it with `{replacement}`" if replacement else f"use {_advice(ctx)} on the logits instead"
         fix = None
         if replacement is not None:
             fix = NodeFix(Applicability.SAFE, "Replace log(softmax(...)) with log_softmax(...)",
@@ -73,8 +73,7 @@ class LogOfSoftmax(Rule):
         shown = f"`.{node.func.attr.value}()`" if log.method else f"`{ctx.code_for(node.func)}`"
         self.report(
             node,
-            f"{shown} of a softmax output underflows to log(0) = -inf and NaN gradients; "
-            f"use {advice} on the logits instead.",
+            f"{shown} of a softmax output underflows to log(0) = -inf and NaN gradients; {advice}.",
             fix,
         )
 
@@ -101,4 +100,4 @@ def _advice(ctx: FileContext) -> str:
         return "`F.log_softmax` (or `nn.LogSoftmax`)"
     if "tensorflow" in ctx.imported_roots:
         return "`tf.nn.log_softmax`"
-    return "`keras.ops.log_softmax`"
+    return "`keras.ops.log_softmax` (Keras 3) or `tf.nn.log_softmax`"

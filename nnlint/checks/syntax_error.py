@@ -18,6 +18,11 @@ class SyntaxErrorRule(Rule):
         "cannot check any of its other rules on it. Python 2 code (`print \"x\"`, `except E, e`) "
         "lands here too."
     )
-    stays_silent = "Never: every file nnlint reads either parses or gets this finding."
-    example = "for step in range(100)\n    sess.run(train_op)\n"
-    use_instead = "for step in range(100):\n    sess.run(train_op)\n"
+    stays_silent = (
+        "- The file never mentions `tensorflow`, `keras` or `torch`: nnlint skips such files "
+        "before parsing them (none of its rules can apply), so their syntax errors are left to "
+        "your general-purpose linter.\n"
+        "- The file carries `# nnlint: skip-file`."
+    )
+    example = "import tensorflow as tf\n\nfor step in range(100)\n    sess.run(train_op)\n"
+    use_instead = "import tensorflow as tf\n\nfor step in range(100):\n    sess.run(train_op)\n"

@@ -1,0 +1,3 @@
+from nnlint.cli import run_main
+
+run_main()

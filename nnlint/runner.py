@@ -1,0 +1,138 @@
+"""Many files: read each, pick its rules, lint it (in worker processes for large runs), and
+gather the results in a deterministic order whatever the number of workers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from nnlint import selection
+from nnlint.config import Settings
+from nnlint.discovery import STDIN, matches, relative_posix
+from nnlint.engine import FileResult, lint_bytes, rule_settings_for
+from nnlint.rule import Diagnostic
+
+# Below this many files, process start-up costs more than it saves.
+_PARALLEL_MIN_FILES = 32
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    selected: FrozenSet[str]
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    rule_options: Tuple[Tuple[str, Tuple[Tuple[str, Any], ...]], ...] = ()
+    root: str = "."
+    ignore_noqa: bool = False
+    stdin_filename: Optional[str] = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, selected: FrozenSet[str], ignore_noqa: bool, stdin_filename: Optional[str]
+    ) -> "RunOptions":
+        return cls(
+            selected=selected,
+            per_file_ignores=tuple((p, tuple(c)) for p, c in settings.per_file_ignores),
+            rule_options=tuple(
+                (code, tuple(sorted(options.items())))
+                for code, options in sorted(settings.rule_options.items())
+            ),
+            root=str(settings.root),
+            ignore_noqa=ignore_noqa,
+            stdin_filename=stdin_filename,
+        )
+
+    def selected_for(self, path: str) -> FrozenSet[str]:
+        if not self.per_file_ignores:
+            return self.selected
+        relative = relative_posix(path, Path(self.root))
+        codes = self.selected
+        for pattern, ignored in self.per_file_ignores:
+            if matches(pattern, relative):
+                codes = selection.without(codes, ignored)
+        return codes
+
+    def settings_for(self, codes: FrozenSet[str]) -> Dict[str, Dict[str, Any]]:
+        return rule_settings_for(codes, {code: dict(options) for code, options in self.rule_options})
+
+
+@dataclass
+class RunResult:
+    files: int = 0
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    errors: List[Tuple[str, str]] = field(default_factory=list)
+    internal_errors: List[Tuple[str, str]] = field(default_factory=list)
+    # path -> lines, for the files with diagnostics (the text report shows source lines).
+    lines: Dict[str, List[str]] = field(default_factory=dict)
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.diagnostics.extend(result.diagnostics)
+        self.errors.extend((result.path, message) for message in result.errors)
+        self.internal_errors.extend((result.path, message) for message in result.internal_errors)
+        if result.lines is not None:
+            self.lines[result.path] = result.lines
+
+    def finish(self) -> "RunResult":
+        self.diagnostics.sort(key=Diagnostic.sort_key)
+        self.errors.sort()
+        self.internal_errors.sort()
+        return self
+
+
+def display_path(path: str) -> str:
+    """A file name that can always be printed (undecodable bytes become U+FFFD)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def lint_file(path: str, options: RunOptions) -> FileResult:
+    shown = display_path(options.stdin_filename or "-") if path == STDIN else display_path(path)
+    try:
+        if path == STDIN:
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return FileResult(shown, errors=[f"cannot read the file: {reason}"])
+    config_path = options.stdin_filename if path == STDIN and options.stdin_filename else path
+    codes = options.selected_for(config_path)
+    try:
+        return lint_bytes(data, shown, codes, options.settings_for(codes), options.ignore_noqa)
+    except Exception as error:  # noqa: BLE001 - a bug of ours must not stop the other files
+        return FileResult(shown, internal_errors=[f"internal error: {type(error).__name__}: {error}"])
+
+
+def _lint_chunk(args: Tuple[Sequence[str], RunOptions]) -> List[FileResult]:
+    paths, options = args
+    return [lint_file(path, options) for path in paths]
+
+
+def run(paths: Sequence[str], options: RunOptions, jobs: int = 1) -> RunResult:
+    result = RunResult()
+    for file_result in _results(paths, options, jobs):
+        result.add(file_result)
+    return result.finish()
+
+
+def _results(paths: Sequence[str], options: RunOptions, jobs: int) -> Iterable[FileResult]:
+    if jobs <= 1 or len(paths) < _PARALLEL_MIN_FILES or STDIN in paths:
+        for path in paths:
+            yield lint_file(path, options)
+        return
+    chunk = max(4, min(64, len(paths) // (jobs * 8) or 1))
+    chunks = [(paths[i:i + chunk], options) for i in range(0, len(paths), chunk)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for results in pool.map(_lint_chunk, chunks):
+            yield from results
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
