@@ -210,3 +210,53 @@ def test_no_fix_when_the_framework_has_no_log_softmax_twin():
     result = lint("from keras import backend as K\nl = K.log(K.softmax(x))\n")
     assert [d.code for d in result.diagnostics] == ["NN103"]
     assert result.diagnostics[0].fix is None
+
+
+def test_values_returned_by_functions_methods_and_modules_of_the_module():
+    code = """
+    import tensorflow as tf
+    import torch
+    import torch.nn.functional as F
+
+    def discriminator(x):
+        logits = tf.matmul(x, W)
+        return tf.nn.sigmoid(logits)
+
+    class Policy(torch.nn.Module):
+        def pi(self, x):
+            prob = F.softmax(self.fc(x), dim=0)
+            return prob
+
+        def forward(self, x):
+            return torch.sigmoid(self.fc(x))
+
+        def act(self, s):
+            return torch.log(self.pi(s))
+
+    d_real = discriminator(x)
+    d_fake = discriminator(g)
+    loss = -tf.reduce_mean(tf.log(d_real) + tf.log(1. - d_fake))
+    model = Policy()
+    a = torch.log(model.pi(s)[0])
+    b = torch.log(model(s))
+    """
+    assert codes(code) == [(19, "NN103"), (23, "NN101"), (23, "NN101"), (25, "NN101"), (26, "NN101")]
+
+
+def test_functions_whose_returns_disagree_or_are_guarded_stay_silent():
+    code = """
+    import tensorflow as tf
+
+    def head(x, binary):
+        if binary:
+            return tf.nn.sigmoid(x)
+        return x
+
+    def safe(x):
+        return tf.nn.sigmoid(x) + 1e-6
+
+    a = tf.log(head(x, True))
+    b = tf.log(safe(x))
+    c = tf.log(2 - tf.sigmoid(x))
+    """
+    assert codes(code) == []

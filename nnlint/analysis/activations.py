@@ -18,17 +18,25 @@ import libcst as cst
 from nnlint import frameworks
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.dataflow import Value, origin
-from nnlint.analysis.names import NameResolver
+from nnlint.analysis.names import NameResolver, Where, visible_bindings
+from nnlint.analysis.scopes import CLASS, DEF, FUNCTION, Scope, ScopeIndex
 from nnlint.frameworks import keras, tensorflow, torch
+
+# How many calls deep into functions of the module an answer may be looked for.
+_MAX_CALL_DEPTH = 3
+# The method that runs when a module/model instance is called.
+_CALL_METHODS = ("forward", "call")
 
 
 class Activations:
-    def __init__(self, resolver: NameResolver, uses_torch: bool) -> None:
+    def __init__(self, resolver: NameResolver, index: ScopeIndex, uses_torch: bool) -> None:
         self._resolver = resolver
+        self._index = index
         self._uses_torch = uses_torch
 
-    def of(self, value: Value) -> Optional[str]:
-        """The activation applied last to produce `value` (followed through assignments)."""
+    def of(self, value: Value, depth: int = 0) -> Optional[str]:
+        """The activation applied last to produce `value` (followed through assignments, and
+        into the functions, methods and modules this module defines)."""
         value = origin(value)
         node = value.node
         if not isinstance(node, cst.Call):
@@ -53,7 +61,59 @@ class Activations:
             return torch.ACTIVATION_METHODS[func.attr.value]
         callee = origin(Value(func, value.where))
         if isinstance(callee.node, cst.Call):
-            return self.of_layer(callee)
+            kind = self.of_layer(callee)
+            if kind is not None or depth >= _MAX_CALL_DEPTH:
+                return kind
+            instance_of = self._local_definition(callee.node.func, callee.where, CLASS)
+            if instance_of is not None:
+                return self._returned(self._call_method(instance_of), depth)
+            return None
+        if depth >= _MAX_CALL_DEPTH:
+            return None
+        return self._returned(self._local_definition(func, value.where, DEF), depth)
+
+    def _returned(self, function: Optional[Scope], depth: int) -> Optional[str]:
+        """The activation every `return` of a function of this module applies, if they agree."""
+        if function is None or not function.returns:
+            return None
+        kinds = {
+            self.of(Value(r.value, Where(function, r.order)), depth + 1) if r.value is not None else None
+            for r in function.returns
+        }
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def _local_definition(self, func: cst.BaseExpression, where: Where, kind: str) -> Optional[Scope]:
+        """The scope of the function (`f`, `self.f`) or class (`Net`) that `func` names."""
+        if isinstance(func, cst.Name):
+            bindings = visible_bindings(func.value, where)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            owner = self._owner_class(func.value, where)
+            if owner is None:
+                return None
+            bindings = owner.bindings.get(func.attr.value, [])
+        else:
+            return None
+        if len(bindings) != 1 or bindings[0].kind != kind or bindings[0].node is None:
+            return None
+        return self._index.scope_of(bindings[0].node)
+
+    def _owner_class(self, receiver: cst.Name, where: Where) -> Optional[Scope]:
+        """The class scope behind `self` in a method, or behind `model` in `model = Net()`."""
+        method = where.scope
+        while method is not None and method.kind != FUNCTION:
+            method = method.parent
+        if method is not None and method.self_name == receiver.value:
+            return method.class_scope
+        instance = origin(Value(receiver, where))
+        if isinstance(instance.node, cst.Call):
+            return self._local_definition(instance.node.func, instance.where, CLASS)
+        return None
+
+    def _call_method(self, class_scope: Scope) -> Optional[Scope]:
+        for name in _CALL_METHODS:
+            bindings = class_scope.bindings.get(name, [])
+            if len(bindings) == 1 and bindings[0].kind == DEF and bindings[0].node is not None:
+                return self._index.scope_of(bindings[0].node)
         return None
 
     def of_layer(self, layer: Value) -> Optional[str]:

@@ -32,7 +32,7 @@ class FileContext:
         self.resolver = resolver
         self.selected = selected
         self.imported_roots = frozenset(index.imported_roots())
-        self.activations = Activations(resolver, uses_torch="torch" in self.imported_roots)
+        self.activations = Activations(resolver, index, uses_torch="torch" in self.imported_roots)
         self.stack: List[cst.CSTNode] = []
         self.scope: Scope = index.module_scope
         self.order: int = 0

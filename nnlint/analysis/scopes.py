@@ -73,6 +73,7 @@ class Scope:
         "self_name",
         "class_scope",
         "self_attributes",
+        "returns",
     )
 
     def __init__(self, kind: str, parent: Optional["Scope"], node: Optional[cst.CSTNode]) -> None:
@@ -87,6 +88,8 @@ class Scope:
         self.class_scope: Optional["Scope"] = None
         # Class scopes: `self.<attr> = value` assignments made in any of its methods.
         self.self_attributes: Dict[str, List[Binding]] = {}
+        # Function scopes: the values of their `return` statements.
+        self.returns: List[Binding] = []
 
     def bind(self, binding: Binding) -> None:
         self.bindings.setdefault(binding.name, []).append(binding)
@@ -292,6 +295,9 @@ class _Builder:
                 self.walk_body(scope, node.orelse.body)
             if node.finalbody is not None:
                 self.walk_body(scope, node.finalbody.body)
+        elif isinstance(node, cst.Return):
+            scope.returns.append(Binding("return", ASSIGN if node.value is not None else REBIND,
+                                         order, scope, value=node.value, node=node))
         elif isinstance(node, cst.Global):
             scope.global_names.update(n.name.value for n in node.names)
         elif isinstance(node, getattr(cst, "Match", ())):

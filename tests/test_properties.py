@@ -1,0 +1,62 @@
+"""Whatever bytes a file holds, linting it ends as findings, NN000 or a per-file error: never an
+exception, never a rule failure, and the JSON report stays one valid document."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers import FIXTURES
+from nnlint import selection
+from nnlint.engine import lint_bytes
+from nnlint.report.json_report import document
+from nnlint.runner import RunResult
+
+FIXTURE_BYTES = [path.read_bytes() for path in sorted(FIXTURES.rglob("*.py"))]
+ALL = selection.resolve(None, [])
+
+
+@st.composite
+def mutated_fixture(draw):
+    lines = draw(st.sampled_from(FIXTURE_BYTES)).split(b"\n")
+    for _ in range(draw(st.integers(0, 4))):
+        if not lines:
+            break
+        i = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["delete", "duplicate", "swap", "garbage", "truncate"]))
+        if action == "delete":
+            del lines[i]
+        elif action == "duplicate":
+            lines.insert(i, lines[i])
+        elif action == "swap":
+            j = draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif action == "garbage":
+            cut = draw(st.integers(0, len(lines[i])))
+            junk = draw(st.binary(min_size=1, max_size=8))
+            lines[i] = lines[i][:cut] + junk + lines[i][cut:]
+        else:
+            lines = lines[: i + 1]
+            lines[-1] = lines[-1][: draw(st.integers(0, len(lines[-1])))]
+    return b"\n".join(lines)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_fixture())
+def test_mutated_fixtures_never_crash(data):
+    result = lint_bytes(data, "mutated.py", ALL)
+    assert not result.internal_errors, result.internal_errors
+    for d in result.diagnostics:
+        assert 1 <= d.line <= d.end_line and d.column >= 1
+    run = RunResult()
+    run.add(result)
+    json.loads(json.dumps(document(run.finish())))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("import torch tf.log()[]=\n\t:#'\"\\x+-*"))))
+def test_arbitrary_text_never_crashes(text):
+    result = lint_bytes(("import torch\n" + text).encode("utf-8"), "t.py", ALL)
+    assert not result.internal_errors
