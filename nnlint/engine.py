@@ -6,6 +6,7 @@ compute source positions only when there is something to report.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
@@ -152,12 +153,14 @@ def _report_syntax_error(
     result: FileResult, text: str, error: cst.ParserSyntaxError, ignore_noqa: bool
 ) -> None:
     lines = split_lines(text)
-    line = max(1, min(error.raw_line, len(lines)))
-    column = max(1, error.raw_column + 1)
+    line, column, message = _python_syntax_error(text) or (
+        error.raw_line, error.raw_column + 1, " ".join(error.message.split())
+    )
+    line = max(1, min(line, len(lines)))
+    column = max(1, column)
     if not ignore_noqa and is_silenced(lines[line - 1], SYNTAX_ERROR):
         return
     rule = RULES_BY_CODE[SYNTAX_ERROR]
-    message = " ".join(error.message.split())
     result.diagnostics.append(Diagnostic(
         path=result.path,
         line=line,
@@ -167,10 +170,22 @@ def _report_syntax_error(
         code=rule.code,
         rule=rule.name,
         severity=rule.severity,
-        message=f"Cannot parse the file: {message}.",
+        message=f"Cannot parse the file: {message}" + ("" if message.endswith((".", "?", "!")) else "."),
         noqa_line=line,
     ))
     result.lines = lines
+
+
+def _python_syntax_error(text: str) -> Optional[Tuple[int, int, str]]:
+    """Python's own account of a syntax error, which reads better than the CST parser's
+    ("Missing parentheses in call to 'print'"); None when Python accepts the text."""
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        return (error.lineno or 1, error.offset or 1, error.msg)
+    except (RecursionError, MemoryError, ValueError):
+        return None
+    return None
 
 
 def rule_settings_for(codes: FrozenSet[str], options: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
