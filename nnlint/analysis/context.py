@@ -7,7 +7,7 @@ the tree themselves.
 
 from __future__ import annotations
 
-from typing import AbstractSet, Collection, FrozenSet, List, Optional
+from typing import AbstractSet, Any, Collection, Dict, FrozenSet, Hashable, List, Optional
 
 import libcst as cst
 
@@ -34,6 +34,8 @@ class FileContext:
         self.imported_roots = frozenset(index.imported_roots())
         self.activations = Activations(resolver, index, uses_torch="torch" in self.imported_roots)
         self.stack: List[cst.CSTNode] = []
+        # Facts several rules ask about the same node, computed once (see analysis/logs.py).
+        self.memo: Dict[Hashable, Any] = {}
         self.scope: Scope = index.module_scope
         self.order: int = 0
 

@@ -8,7 +8,7 @@ the argument is guarded (`p + eps`, a clip or clamp with a lower bound, `exp(...
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 import libcst as cst
 
@@ -33,6 +33,13 @@ class LogCall:
     argument: cst.BaseExpression
     method: bool  # `p.log()` rather than `torch.log(p)`
 
+    def shown(self, ctx: FileContext) -> str:
+        """How messages name the call: `tf.log`, `torch.log2`, `.log()`."""
+        func = self.call.func
+        if self.method and isinstance(func, cst.Attribute):
+            return f"`.{func.attr.value}()`"
+        return f"`{ctx.code_for(func)}`"
+
 
 @dataclass(frozen=True)
 class LogArgument:
@@ -41,6 +48,16 @@ class LogArgument:
     # assignments only (NN103); None when a subscript or reshape came in between.
     softmax_call: Optional[cst.Call] = None
     direct: bool = False  # the softmax call is the log's argument itself
+
+
+def log_call_facts(node: cst.Call, ctx: FileContext) -> Optional[Tuple[LogCall, LogArgument]]:
+    """`node` as a framework log call with what its argument is; computed once per call for
+    all the rules that ask (NN101 and NN103)."""
+    key = ("log", id(node))
+    if key not in ctx.memo:
+        log = as_log_call(node, ctx)
+        ctx.memo[key] = None if log is None else (log, classify_argument(ctx.value(log.argument), ctx))
+    return ctx.memo[key]
 
 
 def as_log_call(node: cst.Call, ctx: FileContext) -> Optional[LogCall]:

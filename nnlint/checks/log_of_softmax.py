@@ -8,7 +8,7 @@ import libcst as cst
 
 from nnlint import frameworks
 from nnlint.analysis.context import FileContext
-from nnlint.analysis.logs import SOFTMAX, LogCall, as_log_call, classify_argument
+from nnlint.analysis.logs import SOFTMAX, LogCall, log_call_facts
 from nnlint.checks.fixes import log_softmax_call
 from nnlint.rule import Applicability, NodeFix, Rule, Severity
 
@@ -58,10 +58,10 @@ class LogOfSoftmax(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
-        log = as_log_call(node, ctx)
-        if log is None:
+        facts = log_call_facts(node, ctx)
+        if facts is None:
             return
-        argument = classify_argument(ctx.value(log.argument), ctx)
+        log, argument = facts
         if argument.kind != SOFTMAX or argument.softmax_call is None:
             return
         replacement = _log_softmax_replacement(log, argument.softmax_call, argument.direct, ctx)
@@ -70,7 +70,7 @@ class LogOfSoftmax(Rule):
         if replacement is not None:
             fix = NodeFix(Applicability.SAFE, "Replace log(softmax(...)) with log_softmax(...)",
                           ((node, replacement),))
-        shown = f"`.{node.func.attr.value}()`" if log.method else f"`{ctx.code_for(node.func)}`"
+        shown = log.shown(ctx)
         self.report(
             node,
             f"{shown} of a softmax output underflows to log(0) = -inf and NaN gradients; {advice}.",

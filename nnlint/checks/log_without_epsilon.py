@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.logs import (
-    SIGMOID,
-    SOFTMAX,
-    UNKNOWN,
-    as_log_call,
-    classify_argument,
-    is_cross_entropy_term,
-)
+from nnlint.analysis.logs import SIGMOID, SOFTMAX, UNKNOWN, is_cross_entropy_term, log_call_facts
 from nnlint.checks.fixes import add_epsilon
 from nnlint.rule import Rule, Severity
 
@@ -44,6 +37,13 @@ class LogWithoutEpsilon(Rule):
         "- The function is not the framework's: a local `def log(x)`, `np.log`, `math.log`.\n"
         "- `log(softmax(...))` when NN103 is selected: NN103 reports it, once."
     )
+    known_problems = (
+        "Dataflow stays within one module and follows assignments, `self` attributes and the "
+        "returns of the module's own functions, methods and modules. It does not follow values "
+        "through lists, dictionaries or function parameters, so a cross-entropy whose product "
+        "is reduced on a later line (`ce = y * tf.log(p)` then `tf.reduce_sum(ce)`) and a log of "
+        "a probability passed in from a caller are missed."
+    )
     example = (
         "import tensorflow as tf\n\n"
         "y = tf.sigmoid(logits)\n"
@@ -65,13 +65,13 @@ class LogWithoutEpsilon(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
-        log = as_log_call(node, ctx)
-        if log is None:
+        facts = log_call_facts(node, ctx)
+        if facts is None:
             return
-        argument = classify_argument(ctx.value(log.argument), ctx)
+        log, argument = facts
         if argument.kind == SOFTMAX and argument.softmax_call is not None and ctx.is_selected("NN103"):
             return
-        shown = f"`.{log.call.func.attr.value}()`" if log.method else f"`{ctx.code_for(node.func)}`"
+        shown = log.shown(ctx)
         if argument.kind in (SOFTMAX, SIGMOID):
             self.report(
                 node,
