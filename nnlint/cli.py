@@ -20,6 +20,7 @@ from nnlint.config import ConfigError, Settings, find_config, load
 from nnlint.discovery import STDIN, discover
 from nnlint.report import FORMATS, REPORTERS, json_report
 from nnlint.report import statistics as statistics_report
+from nnlint.report.concise import write_errors
 from nnlint.runner import RunOptions, RunResult, default_jobs, run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -137,6 +138,7 @@ def main(
             statistics_report.write_json(result, out)
         else:
             statistics_report.write_text(result, out)
+        write_errors(result, err)
     else:
         REPORTERS[output_format](result, out, err)
     sys.exit(_exit_code(result, exit_zero))

@@ -34,10 +34,12 @@ class Discovered:
 def relative_posix(path: str, root: Path) -> str:
     """`path` relative to `root` in forward-slash form (absolute when outside the root)."""
     absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(root).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    for candidate in (absolute, Path(os.path.realpath(path))):
+        try:
+            return candidate.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return absolute.as_posix()
 
 
 def matches(pattern: str, relative: str) -> bool:
@@ -66,8 +68,9 @@ def discover(paths: Sequence[str], exclude: Sequence[str], root: Path) -> Discov
         return any(matches(p, relative_posix(path, root)) for p in exclude)
 
     def add(path: str) -> None:
-        if path not in seen:
-            seen.add(path)
+        key = path if path == STDIN else os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
             found.files.append(path)
 
     for path in paths:
