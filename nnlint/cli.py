@@ -21,7 +21,7 @@ from nnlint.discovery import STDIN, discover
 from nnlint.report import FORMATS, REPORTERS, json_report
 from nnlint.report import statistics as statistics_report
 from nnlint.report.concise import write_errors
-from nnlint.runner import RunOptions, RunResult, default_jobs, run
+from nnlint.runner import RunOptions, RunResult, default_jobs, display_path, run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -130,7 +130,7 @@ def main(
     found = discover(paths, settings.exclude, settings.root)
     options = RunOptions.from_settings(settings, selected, ignore_noqa, stdin_filename)
     result = run(found.files, options, jobs or default_jobs())
-    result.errors.extend(found.errors)
+    result.errors.extend((display_path(path), message) for path, message in found.errors)
     result.errors.sort()
     out, err = sys.stdout, sys.stderr
     if statistics:

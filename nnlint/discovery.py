@@ -115,5 +115,7 @@ def _walk(top: str, exclude: Sequence[str], root: Path, found: Discovered) -> Li
             full = os.path.join(directory, name)
             if exclude and any(matches(p, relative_posix(full, root)) for p in exclude):
                 continue
+            if os.path.exists(full) and not os.path.isfile(full):
+                continue  # a FIFO or socket would block the read forever; broken links get an error
             files.append(full)
     return files

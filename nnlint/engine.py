@@ -29,6 +29,27 @@ _FRAMEWORK_MENTION = re.compile(r"tensorflow|keras|torch")
 
 SYNTAX_ERROR = "NN000"
 
+# LibCST's native parser crashes the process (not just the file) on very deep nesting; Python
+# itself refuses more than 200 nested parentheses, so no real program is lost by this limit.
+MAX_NESTING = 200
+_BRACKETS = re.compile(r"[^()\[\]{}]+")
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest bracket nesting, counting brackets in strings and comments too (an upper
+    bound, which is all the guard needs)."""
+    if text.count("(") + text.count("[") + text.count("{") <= MAX_NESTING:
+        return 0
+    depth = deepest = 0
+    for char in _BRACKETS.sub("", text):
+        if char in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif depth:
+            depth -= 1
+    return deepest
+
 
 @dataclass
 class FileResult:
@@ -66,6 +87,13 @@ def lint_source(
     result = FileResult(path)
     if skips_file(text) or not _FRAMEWORK_MENTION.search(text):
         result.skipped = True
+        return result
+    depth = _bracket_depth(text)
+    if depth > MAX_NESTING:
+        result.errors.append(
+            f"brackets nested {depth} deep (more than {MAX_NESTING}); not analysed, as the parser "
+            "cannot handle such nesting safely"
+        )
         return result
     try:
         module = cst.parse_module(text)
