@@ -7,28 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-from pathlib import Path
 from typing import Dict, List, Sequence
 
 import pytest
-from click.testing import CliRunner
 
-from nnlint.cli import main
+from cli_helpers import SIGMOID_LOG, SOFTMAX_CE, invoke, report, run_nnlint, write
 
-# NN101 at 3:5-3:14.
-SIGMOID_LOG = (
-    "import tensorflow as tf\n"
-    "p = tf.sigmoid(z)\n"
-    "l = tf.log(p)\n"
-)
-# NN103 at 3:27-3:36.
-SOFTMAX_CE = (
-    "import tensorflow as tf\n"
-    "y = tf.nn.softmax(logits)\n"
-    "loss = -tf.reduce_sum(t * tf.log(y))\n"
-)
 
 # name -> bytes; all in one directory for the end-to-end "no traceback" run.
 BAD_FILES: Dict[str, bytes] = {
@@ -48,34 +33,9 @@ BAD_FILES: Dict[str, bytes] = {
 }
 
 
-def write(path: Path, content) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return path
-
-
-def invoke(args: Sequence[str], input=None):
-    result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=True)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"nnlint raised {result.exception!r}") from result.exception
-    return result
-
-
-def report(args: Sequence[str]) -> dict:
-    result = invoke(["--format", "json", *args])
-    return json.loads(result.stdout)
-
-
 def found(args: Sequence[str]) -> List[tuple]:
     return [(d["path"], d["line"], d["column"], d["end_line"], d["end_column"], d["code"])
             for d in report(args)["diagnostics"]]
-
-
-def run_nnlint(args: Sequence[str], cwd: Path, timeout: float = 30) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("NNLINT_DEBUG", "FORCE_COLOR")}
-    env["PYTHONSAFEPATH"] = "1"
-    return subprocess.run([sys.executable, "-m", "nnlint", *args], cwd=cwd, capture_output=True,
-                          timeout=timeout, env=env)
 
 
 @pytest.fixture(autouse=True)

@@ -14,29 +14,16 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import pytest
-from click.testing import CliRunner
 
 import nnlint
-from nnlint.cli import main
+from cli_helpers import SIGMOID_LOG, SOFTMAX_CE, found, invoke, report, run_nnlint, subprocess_env, write
 
 # --------------------------------------------------------------------------------------------
 # Sources. Line/column numbers in the comments are 1-based, ends exclusive (DESIGN.md).
 
-# NN103 on line 3: `tf.log(y)` spans 3:27-3:36.
-SOFTMAX_CE = (
-    "import tensorflow as tf\n"
-    "y = tf.nn.softmax(logits)\n"
-    "loss = -tf.reduce_sum(t * tf.log(y))\n"
-)
-# NN101 on line 3: `tf.log(p)` spans 3:5-3:14; its unsafe fix rewrites `p` (3:12-3:13).
-SIGMOID_LOG = (
-    "import tensorflow as tf\n"
-    "p = tf.sigmoid(z)\n"
-    "l = tf.log(p)\n"
-)
 # NN103 on line 2 with a safe fix: the whole call 2:5-2:29 becomes `tf.nn.log_softmax(x)`.
 DIRECT_LOG_SOFTMAX = (
     "import tensorflow as tf\n"
@@ -72,46 +59,6 @@ FORMATS = ("text", "concise", "json")
 
 # --------------------------------------------------------------------------------------------
 # Helpers
-
-
-def write(path: Path, content, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
-    return path
-
-
-def invoke(args: Sequence[str], input=None, env: Optional[Dict[str, str]] = None):
-    result = CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=True)
-    # Only a clean exit is allowed: any other exception would be a traceback for the user.
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"nnlint raised {result.exception!r}") from result.exception
-    return result
-
-
-def report(args: Sequence[str], input=None) -> dict:
-    result = invoke(["--format", "json", *args], input=input)
-    return json.loads(result.stdout)
-
-
-def found(args: Sequence[str], input=None) -> List[tuple]:
-    """(path, line, column, code) of every diagnostic of a json run."""
-    return [(d["path"], d["line"], d["column"], d["code"]) for d in report(args, input)["diagnostics"]]
-
-
-def subprocess_env(**extra: str) -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NNLINT_DEBUG")}
-    env["PYTHONSAFEPATH"] = "1"  # `python -m` must not import the test's files as modules
-    env.update(extra)
-    return env
-
-
-def run_nnlint(args: Sequence[str], cwd: Path, input: Optional[bytes] = None, timeout: float = 30,
-               env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "nnlint", *args], cwd=cwd, input=input, capture_output=True,
-        timeout=timeout, env=env or subprocess_env(),
-    )
 
 
 @pytest.fixture(autouse=True)

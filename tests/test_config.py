@@ -6,55 +6,10 @@ traceback)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
 import pytest
-from click.testing import CliRunner
 
-from nnlint.cli import main
-
-# NN103 at 3:27.
-SOFTMAX_CE = (
-    "import tensorflow as tf\n"
-    "y = tf.nn.softmax(logits)\n"
-    "loss = -tf.reduce_sum(t * tf.log(y))\n"
-)
-# NN101 at 3:5.
-SIGMOID_LOG = (
-    "import tensorflow as tf\n"
-    "p = tf.sigmoid(z)\n"
-    "l = tf.log(p)\n"
-)
-
-
-def write(path: Path, content, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
-    return path
-
-
-def invoke(args: Sequence[str], input=None):
-    result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=True)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"nnlint raised {result.exception!r}") from result.exception
-    return result
-
-
-def found(args: Sequence[str]) -> List[tuple]:
-    result = invoke(["--format", "json", *args])
-    assert result.exit_code in (0, 1), result.output
-    return [(d["path"], d["line"], d["column"], d["code"]) for d in json.loads(result.stdout)["diagnostics"]]
-
-
-def run_nnlint(args: Sequence[str], cwd: Path, timeout: float = 30) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("NNLINT_DEBUG", "FORCE_COLOR")}
-    env["PYTHONSAFEPATH"] = "1"
-    return subprocess.run([sys.executable, "-m", "nnlint", *args], cwd=cwd, capture_output=True,
-                          timeout=timeout, env=env)
+from cli_helpers import SIGMOID_LOG, SOFTMAX_CE, found, invoke, run_nnlint, write
 
 
 @pytest.fixture
