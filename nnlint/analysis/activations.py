@@ -19,7 +19,7 @@ from nnlint import frameworks
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.dataflow import Value, origin
 from nnlint.analysis.names import NameResolver, Where, visible_bindings
-from nnlint.analysis.scopes import CLASS, DEF, FUNCTION, Scope, ScopeIndex
+from nnlint.analysis.scopes import CLASS, DEF, Scope, ScopeIndex
 from nnlint.frameworks import keras, tensorflow, torch
 
 # How many calls deep into functions of the module an answer may be looked for.
@@ -39,6 +39,9 @@ class Activations:
         into the functions, methods and modules this module defines)."""
         value = origin(value)
         node = value.node
+        if _is_one_minus(node):
+            # 1 - sigmoid(x) is sigmoid(-x): still a sigmoid output, saturating at 0 and 1.
+            return "sigmoid" if self.of(Value(node.right, value.where), depth) == "sigmoid" else None
         if not isinstance(node, cst.Call):
             return None
         names = self._resolver.qualified_names(node.func, value.where)
@@ -99,9 +102,7 @@ class Activations:
 
     def _owner_class(self, receiver: cst.Name, where: Where) -> Optional[Scope]:
         """The class scope behind `self` in a method, or behind `model` in `model = Net()`."""
-        method = where.scope
-        while method is not None and method.kind != FUNCTION:
-            method = method.parent
+        method = where.scope.enclosing_method()
         if method is not None and method.self_name == receiver.value:
             return method.class_scope
         instance = origin(Value(receiver, where))
@@ -148,6 +149,15 @@ class Activations:
             if kind is not None:
                 return kind
         return None
+
+
+def _is_one_minus(node: cst.BaseExpression) -> bool:
+    return (
+        isinstance(node, cst.BinaryOperation)
+        and isinstance(node.operator, cst.Subtract)
+        and isinstance(node.left, (cst.Integer, cst.Float))
+        and float(node.left.value.replace("_", "")) == 1.0
+    )
 
 
 def _last_sequential_layer(call: cst.Call) -> Optional[cst.BaseExpression]:

@@ -32,7 +32,8 @@ class FileContext:
         self.resolver = resolver
         self.selected = selected
         self.imported_roots = frozenset(index.imported_roots())
-        self.activations = Activations(resolver, index, uses_torch="torch" in self.imported_roots)
+        self.uses_torch = "torch" in self.imported_roots
+        self.activations = Activations(resolver, index, uses_torch=self.uses_torch)
         self.stack: List[cst.CSTNode] = []
         # Facts several rules ask about the same node, computed once (see analysis/logs.py).
         self.memo: Dict[Hashable, Any] = {}

@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from nnlint.analysis.names import Where, visible_bindings
-from nnlint.analysis.scopes import ASSIGN, FUNCTION, Scope
+from nnlint.analysis.scopes import ASSIGN, Scope
 
 _MAX_STEPS = 12
 
@@ -41,10 +41,8 @@ def assigned_value(expr: cst.BaseExpression, where: Where) -> Optional[Value]:
 
 
 def _self_attribute(receiver: str, attr: str, scope: Scope) -> Optional[Value]:
-    method: Optional[Scope] = scope
-    while method is not None and method.kind != FUNCTION:
-        method = method.parent
-    if method is None or method.self_name != receiver or method.class_scope is None:
+    method = scope.enclosing_method()
+    if method is None or method.self_name != receiver:
         return None
     assignments = [
         b for b in method.class_scope.self_attributes.get(attr, ())

@@ -111,9 +111,9 @@ def _guard_or_activation(value: Value, ctx: FileContext) -> Optional[str]:
         return GUARDED
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
         return GUARDED
-    if _is_one_minus(node) and ctx.activations.of(Value(node.right, value.where)) == SIGMOID:
-        # 1 - sigmoid(x) is sigmoid(-x): it reaches 0 just as easily.
-        return SIGMOID
+    if isinstance(node, cst.BinaryOperation):
+        # `1 - sigmoid(x)`, which the activations analysis knows to be a sigmoid output.
+        return SIGMOID if ctx.activations.of(value) == SIGMOID else None
     if not isinstance(node, cst.Call):
         return None
     names = ctx.qualified_names(node.func, value.where)
@@ -131,15 +131,6 @@ def _guard_or_activation(value: Value, ctx: FileContext) -> Optional[str]:
     if kind in (SOFTMAX, SIGMOID):
         return kind
     return None
-
-
-def _is_one_minus(node: cst.BaseExpression) -> bool:
-    return (
-        isinstance(node, cst.BinaryOperation)
-        and isinstance(node.operator, cst.Subtract)
-        and isinstance(node.left, (cst.Integer, cst.Float))
-        and float(node.left.value.replace("_", "")) == 1.0
-    )
 
 
 def _value_preserving_operand(value: Value, ctx: FileContext) -> Optional[Value]:

@@ -91,6 +91,14 @@ class Scope:
         # Function scopes: the values of their `return` statements.
         self.returns: List[Binding] = []
 
+    def enclosing_method(self) -> Optional["Scope"]:
+        """The method this scope is in (itself, or the function around a lambda or
+        comprehension), if that function is defined directly in a class."""
+        scope: Optional[Scope] = self
+        while scope is not None and scope.kind != FUNCTION:
+            scope = scope.parent
+        return scope if scope is not None and scope.class_scope is not None else None
+
     def bind(self, binding: Binding) -> None:
         self.bindings.setdefault(binding.name, []).append(binding)
 

@@ -87,7 +87,7 @@ def _log_softmax_replacement(
         return None
     if isinstance(softmax.func, cst.Attribute) and not ctx.qualified_names(softmax.func):
         # The tensor method `logits.softmax(dim)`.
-        if softmax.func.attr.value == "softmax" and "torch" in ctx.imported_roots:
+        if softmax.func.attr.value == "softmax" and ctx.uses_torch:
             return log_softmax_call(softmax, ctx)
         return None
     if ctx.match(softmax.func, frameworks.LOG_SOFTMAX_TWINS):
@@ -96,7 +96,7 @@ def _log_softmax_replacement(
 
 
 def _advice(ctx: FileContext) -> str:
-    if "torch" in ctx.imported_roots:
+    if ctx.uses_torch:
         return "`F.log_softmax` (or `nn.LogSoftmax`)"
     if "tensorflow" in ctx.imported_roots:
         return "`tf.nn.log_softmax`"

@@ -82,7 +82,7 @@ class LogWithoutEpsilon(Rule):
             )
         elif (
             argument.kind == UNKNOWN
-            and (not log.method or "torch" in ctx.imported_roots)
+            and (not log.method or ctx.uses_torch)
             and is_cross_entropy_term(ctx)
         ):
             self.report(
