@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.names import NameResolver
 from nnlint.analysis.scopes import build_scopes
 from nnlint.checks import ALL_RULES, RULES_BY_CODE
+from nnlint.positions import Locator
 from nnlint.rule import Diagnostic, Edit, Finding, Fix, Rule
 from nnlint.source import SourceError, decode, split_lines
 from nnlint.suppression import is_silenced, skips_file
@@ -124,29 +124,34 @@ def lint_source(
     result.internal_errors.extend(f.describe() for f in failures)
     findings = [finding for rule in rules for finding in rule.findings]
     if findings:
-        _add_diagnostics(result, module, text, findings, ignore_noqa)
+        _add_diagnostics(result, module, ctx.index.statements, text, findings, ignore_noqa)
     return result
 
 
 def _add_diagnostics(
-    result: FileResult, module: cst.Module, text: str, findings: Sequence[Finding], ignore_noqa: bool
+    result: FileResult,
+    module: cst.Module,
+    statements: List[cst.CSTNode],
+    text: str,
+    findings: Sequence[Finding],
+    ignore_noqa: bool,
 ) -> None:
-    try:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    except RecursionError:
-        result.errors.append("too deeply nested to locate findings")
-        return
+    locator = Locator(module, text, statements)
     lines = split_lines(text)
     for finding in findings:
         rule = RULES_BY_CODE[finding.code]
-        start, end = _span(positions, finding.node)
+        try:
+            start, end = locator.span(finding.node, finding.statement)
+        except RecursionError:
+            result.errors.append("too deeply nested to locate findings")
+            return
         line = start[0]
         if not ignore_noqa and is_silenced(lines[line - 1], finding.code):
             continue
         fix = None
         if finding.fix is not None:
             edits = tuple(
-                Edit(*_span(positions, node)[0], *_span(positions, node)[1], content)
+                Edit(*locator.span(node, finding.statement)[0], *locator.span(node, finding.statement)[1], content)
                 for node, content in finding.fix.replacements
             )
             fix = Fix(finding.fix.applicability, finding.fix.description, edits)
@@ -166,15 +171,6 @@ def _add_diagnostics(
     result.diagnostics.sort(key=Diagnostic.sort_key)
     if result.diagnostics:
         result.lines = lines
-
-
-def _span(positions: Mapping[cst.CSTNode, Any], node: cst.CSTNode) -> Tuple[Tuple[int, int], Tuple[int, int]]:
-    """1-based (line, column) start and exclusive end of a node."""
-    code_range = positions[node]
-    return (
-        (code_range.start.line, code_range.start.column + 1),
-        (code_range.end.line, code_range.end.column + 1),
-    )
 
 
 def _report_syntax_error(

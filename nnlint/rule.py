@@ -91,6 +91,9 @@ class Finding:
     node: cst.CSTNode
     message: str
     fix: Optional[NodeFix] = None
+    # The order number of the statement the node is in (see analysis/scopes.py), which lets
+    # the engine find its position without generating the whole module's code.
+    statement: int = 0
 
 
 class Rule:
@@ -123,7 +126,7 @@ class Rule:
         self.findings: List[Finding] = []
 
     def report(self, node: cst.CSTNode, message: str, fix: Optional[NodeFix] = None) -> None:
-        self.findings.append(Finding(self.code, node, message, fix))
+        self.findings.append(Finding(self.code, node, message, fix, self.ctx.order))
 
 
 @dataclass

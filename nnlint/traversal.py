@@ -1,30 +1,22 @@
 """The single traversal of a module that feeds every rule.
 
 LibCST's own visitor rebuilds each node as it goes, which costs about as much as the parse; this
-walker reads the dataclass fields that hold child nodes directly (skipping whitespace, comments
-and punctuation, which no rule inspects) and costs a small fraction of the parse. It keeps the
-context's ancestor stack, scope and statement order current, and calls each rule's
-`visit_<Node>`/`leave_<Node>` methods. A rule that raises is dropped for the rest of the file and
+walker reads the child fields directly (analysis/tree.py) and costs a small fraction of the
+parse. It keeps the context's ancestor stack, scope and statement order current, and calls each
+rule's `visit_<Node>`/`leave_<Node>` methods. A rule that raises is dropped for the rest of the file and
 its failure recorded; the other rules go on.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable, Dict, List, Sequence, Tuple, Type
 
 import libcst as cst
 
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.scopes import expression_scope
+from nnlint.analysis.tree import child_fields
 from nnlint.rule import Rule, RuleFailure
-
-_SKIPPED_FIELDS = frozenset({
-    "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "comma", "semicolon",
-    "equal", "dot", "star", "leading_lines", "lines_after_decorators", "header", "footer",
-    "newline", "trailing_whitespace", "operator", "asynchronous", "arrow", "indent",
-    "walrus", "first_colon", "second_colon", "colon", "whitespace",
-})
 
 _STATEMENTS = frozenset(
     cls
@@ -35,21 +27,7 @@ _STATEMENTS = frozenset(
 _DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
 _EXPRESSION_SCOPES = frozenset({cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp})
 
-_child_fields: Dict[type, Tuple[str, ...]] = {}
-
 Handler = Tuple[Rule, Callable[[cst.CSTNode], None]]
-
-
-def _fields(node_type: type) -> Tuple[str, ...]:
-    fields = _child_fields.get(node_type)
-    if fields is None:
-        fields = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if f.name not in _SKIPPED_FIELDS and "whitespace" not in f.name
-        )
-        _child_fields[node_type] = fields
-    return fields
 
 
 def _handler_tables(rules: Sequence[Rule]) -> Tuple[Dict[type, List[Handler]], Dict[type, List[Handler]]]:
@@ -125,7 +103,7 @@ def traverse(module: cst.Module, ctx: FileContext, rules: Sequence[Rule]) -> Lis
                 fail(rule, error)
         work.append(_EXIT)
         children: List[cst.CSTNode] = []
-        for name in _fields(node_type):
+        for name in child_fields(node_type):
             value = getattr(node, name)
             if isinstance(value, node_base):
                 children.append(value)

@@ -109,10 +109,18 @@ class Scope:
 class ScopeIndex:
     """The scopes of one module and the statement order numbers."""
 
-    def __init__(self, module_scope: Scope, scopes: Dict[int, Scope], order_of: Dict[int, int]):
+    def __init__(
+        self,
+        module_scope: Scope,
+        scopes: Dict[int, Scope],
+        order_of: Dict[int, int],
+        statements: List[cst.CSTNode],
+    ):
         self.module_scope = module_scope
         self._scopes = scopes
         self.order_of = order_of
+        # The statement with each order number (index 0 is the module).
+        self.statements = statements
 
     def scope_of(self, node: cst.CSTNode) -> Optional[Scope]:
         """The scope a FunctionDef or ClassDef opens."""
@@ -158,11 +166,13 @@ class _Builder:
     def __init__(self) -> None:
         self.order = 0
         self.order_of: Dict[int, int] = {}
+        self.statements: List[cst.CSTNode] = []
         self.scopes: Dict[int, Scope] = {}
 
     def next_order(self, node: cst.CSTNode) -> int:
         self.order += 1
         self.order_of[id(node)] = self.order
+        self.statements.append(node)
         return self.order
 
     # -- binding helpers -------------------------------------------------------------------
@@ -362,7 +372,7 @@ def build_scopes(module: cst.Module) -> ScopeIndex:
     module_scope = Scope(MODULE, None, module)
     builder.scopes[id(module)] = module_scope
     builder.walk_block(module_scope, module.body)
-    return ScopeIndex(module_scope, builder.scopes, builder.order_of)
+    return ScopeIndex(module_scope, builder.scopes, builder.order_of, [module] + builder.statements)
 
 
 def expression_scope(node: cst.CSTNode, parent: Scope) -> Optional[Scope]:

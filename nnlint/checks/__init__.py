@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Dict, Tuple, Type
 
+from nnlint.checks.graph_growth_in_loop import GraphGrowthInLoop
+from nnlint.checks.graph_not_finalized import GraphNotFinalized
+from nnlint.checks.initializer_run_in_loop import InitializerRunInLoop
 from nnlint.checks.log_of_softmax import LogOfSoftmax
 from nnlint.checks.log_without_epsilon import LogWithoutEpsilon
+from nnlint.checks.model_reloaded_in_loop import ModelReloadedInLoop
+from nnlint.checks.session_not_closed import SessionNotClosed
 from nnlint.checks.syntax_error import SyntaxErrorRule
 from nnlint.rule import Rule
 
@@ -13,6 +18,11 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
     SyntaxErrorRule,
     LogWithoutEpsilon,
     LogOfSoftmax,
+    GraphGrowthInLoop,
+    SessionNotClosed,
+    GraphNotFinalized,
+    ModelReloadedInLoop,
+    InitializerRunInLoop,
 )
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

@@ -100,3 +100,28 @@ VALUE_PRESERVING: FrozenSet[str] = frozenset({
 })
 
 SEQUENTIAL: FrozenSet[str] = frozenset({"keras.Sequential", "keras.models.Sequential"})
+
+# -- Models built or loaded in a loop (NN204) ----------------------------------------------------
+
+MODEL_CLASSES: FrozenSet[str] = SEQUENTIAL | frozenset({"keras.Model", "keras.models.Model"})
+MODEL_LOADERS: FrozenSet[str] = frozenset({
+    "keras.models.load_model",
+    "keras.saving.load_model",
+    "keras.models.model_from_json",
+    "keras.models.model_from_yaml",
+    "keras.models.model_from_config",
+    "keras.models.clone_model",
+})
+# Calls that drop Keras' global state (and, in TF1, the default graph).
+CLEAR_SESSION: FrozenSet[str] = frozenset({"keras.backend.clear_session", "keras.utils.clear_session"})
+# Model methods that train, evaluate or run the model.
+MODEL_USE_METHODS: FrozenSet[str] = frozenset({
+    "fit", "fit_generator", "train_on_batch", "evaluate", "evaluate_generator", "test_on_batch",
+    "predict", "predict_generator", "predict_on_batch",
+})
+# Attributes of an existing model whose tensors a new `Model(...)` may be wired from.
+MODEL_TENSOR_ATTRIBUTES: FrozenSet[str] = frozenset({
+    "input", "inputs", "output", "outputs", "get_layer", "layers",
+})
+# The TF1 session Keras creates and owns (`K.get_session()`).
+GET_SESSION: FrozenSet[str] = frozenset({"keras.backend.get_session"})

@@ -75,3 +75,201 @@ LAYER_FUNCTIONS: Dict[str, Tuple[Param, str]] = {
     "tf_slim.fully_connected": (Param("activation_fn", 2), "relu"),
     "tf_slim.layers.fully_connected": (Param("activation_fn", 2), "relu"),
 }
+
+# -- Graph mode and sessions (NN201-NN206) -------------------------------------------------------
+
+# Calls whose presence makes a module graph-mode (TF1-style) code.
+GRAPH_MODE_MARKERS: FrozenSet[str] = frozenset({
+    "tensorflow.Session",
+    "tensorflow.InteractiveSession",
+    "tensorflow.placeholder",
+    "tensorflow.placeholder_with_default",
+    "tensorflow.disable_eager_execution",
+    "tensorflow.disable_v2_behavior",
+    "tensorflow.train.MonitoredTrainingSession",
+    "tensorflow.train.MonitoredSession",
+    "tensorflow.train.SingularMonitoredSession",
+    "tensorflow.train.Supervisor",
+})
+
+# Sessions that the user owns and must close.
+SESSION_CLASSES: FrozenSet[str] = frozenset({"tensorflow.Session", "tensorflow.InteractiveSession"})
+
+# Sessions (and their factories) that finalize the graph themselves and close on exit.
+MONITORED_SESSIONS: FrozenSet[str] = frozenset({
+    "tensorflow.train.MonitoredTrainingSession",
+    "tensorflow.train.MonitoredSession",
+    "tensorflow.train.SingularMonitoredSession",
+    "tensorflow.train.Supervisor",
+})
+# Methods of a `tf.train.Supervisor` that hand out a session.
+SUPERVISOR_SESSION_METHODS: FrozenSet[str] = frozenset({"managed_session", "prepare_or_wait_for_session"})
+
+GET_DEFAULT_SESSION: FrozenSet[str] = frozenset({"tensorflow.get_default_session"})
+GRAPH_CLASS: FrozenSet[str] = frozenset({"tensorflow.Graph"})
+TF_FUNCTION: FrozenSet[str] = frozenset({"tensorflow.function"})
+
+# Calls that throw the default graph away, so the ops built after them do not pile up.
+GRAPH_RESETS: FrozenSet[str] = frozenset({"tensorflow.reset_default_graph"})
+
+# Calls into `tensorflow` that build no graph op, so calling them in a session loop is harmless.
+# Every other call into the `tensorflow` namespace counts as op-building (NN201). Each group says
+# why it builds nothing; `NO_OP_PREFIXES` covers whole modules with the same reason.
+NO_OP_CALLS: FrozenSet[str] = frozenset({
+    # Sessions and graphs: they run or hold a graph, they add nothing to it.
+    "tensorflow.Session",
+    "tensorflow.InteractiveSession",
+    "tensorflow.get_default_session",
+    "tensorflow.get_default_graph",
+    "tensorflow.Graph",
+    "tensorflow.reset_default_graph",
+    "tensorflow.train.MonitoredTrainingSession",
+    "tensorflow.train.MonitoredSession",
+    "tensorflow.train.SingularMonitoredSession",
+    "tensorflow.train.Supervisor",
+    "tensorflow.train.ChiefSessionCreator",
+    "tensorflow.train.WorkerSessionCreator",
+    "tensorflow.train.Scaffold",
+    # Session-run plumbing: hooks, run arguments and threads over ops that already exist.
+    "tensorflow.train.SessionRunHook",
+    "tensorflow.train.SessionRunArgs",
+    "tensorflow.train.StopAtStepHook",
+    "tensorflow.train.LoggingTensorHook",
+    "tensorflow.train.CheckpointSaverHook",
+    "tensorflow.train.SummarySaverHook",
+    "tensorflow.train.NanTensorHook",
+    "tensorflow.train.Coordinator",
+    "tensorflow.train.start_queue_runners",
+    "tensorflow.train.LooperThread",
+    "tensorflow.train.global_step",
+    "tensorflow.train.get_global_step",
+    "tensorflow.train.get_or_create_global_step",  # creates the step once, then returns it
+    # Configuration and protocol buffers: plain Python objects.
+    "tensorflow.ConfigProto",
+    "tensorflow.GPUOptions",
+    "tensorflow.GraphOptions",
+    "tensorflow.OptimizerOptions",
+    "tensorflow.RunOptions",
+    "tensorflow.RunMetadata",
+    "tensorflow.Summary",
+    "tensorflow.Summary.Value",
+    "tensorflow.summary.Summary",
+    "tensorflow.HistogramProto",
+    "tensorflow.Event",
+    "tensorflow.make_tensor_proto",
+    "tensorflow.make_ndarray",
+    "tensorflow.train.Example",
+    "tensorflow.train.SequenceExample",
+    "tensorflow.train.Features",
+    "tensorflow.train.Feature",
+    "tensorflow.train.FeatureList",
+    "tensorflow.train.FeatureLists",
+    "tensorflow.train.Int64List",
+    "tensorflow.train.FloatList",
+    "tensorflow.train.BytesList",
+    # Checkpoint files: read or written from Python.
+    "tensorflow.train.latest_checkpoint",
+    "tensorflow.train.get_checkpoint_state",
+    "tensorflow.train.checkpoint_exists",
+    "tensorflow.train.list_variables",
+    "tensorflow.train.load_variable",
+    "tensorflow.train.load_checkpoint",
+    "tensorflow.train.NewCheckpointReader",
+    "tensorflow.train.update_checkpoint_state",
+    "tensorflow.train.write_graph",
+    "tensorflow.io.write_graph",
+    "tensorflow.train.export_meta_graph",
+    # Summary writers: write protocol buffers to event files.
+    "tensorflow.summary.FileWriter",
+    "tensorflow.summary.FileWriterCache",
+    "tensorflow.train.SummaryWriter",
+    # Graph bookkeeping: read collections, scopes and devices; add no op.
+    "tensorflow.get_collection",
+    "tensorflow.get_collection_ref",
+    "tensorflow.add_to_collection",
+    "tensorflow.trainable_variables",
+    "tensorflow.global_variables",
+    "tensorflow.all_variables",
+    "tensorflow.local_variables",
+    "tensorflow.model_variables",
+    "tensorflow.moving_average_variables",
+    "tensorflow.get_variable_scope",
+    "tensorflow.variable_scope",
+    "tensorflow.name_scope",
+    "tensorflow.device",
+    "tensorflow.control_dependencies",
+    "tensorflow.set_random_seed",
+    "tensorflow.random.set_seed",
+    "tensorflow.executing_eagerly",
+    "tensorflow.enable_eager_execution",
+    "tensorflow.disable_eager_execution",
+    "tensorflow.enable_v2_behavior",
+    "tensorflow.disable_v2_behavior",
+    "tensorflow.get_logger",
+    "tensorflow.is_tensor",
+    # Types and shapes: Python descriptions of tensors.
+    "tensorflow.as_dtype",
+    "tensorflow.DType",
+    "tensorflow.TensorShape",
+    "tensorflow.Dimension",
+    "tensorflow.dimension_value",
+})
+
+NO_OP_PREFIXES: Tuple[str, ...] = (
+    "tensorflow.logging.",  # Python logging
+    "tensorflow.python.platform.",  # `gfile`, `flags`, `tf_logging`, `app` imported from their modules
+    "tensorflow.gfile.",  # file system access from Python
+    "tensorflow.io.gfile.",
+    "tensorflow.python_io.",  # TFRecord reading and writing from Python
+    "tensorflow.io.TFRecordWriter",
+    "tensorflow.io.tf_record_iterator",
+    "tensorflow.flags.",  # command-line flags
+    "tensorflow.app.",
+    "tensorflow.compat.as_",  # string conversion (`as_bytes`, `as_text`, `as_str`)
+    "tensorflow.nest.",  # nested-structure utilities in Python
+    "tensorflow.config.",  # device and runtime configuration
+    "tensorflow.test.",  # `is_gpu_available`, `gpu_device_name`
+    "tensorflow.dtypes.",
+    "tensorflow.errors.",  # exception classes
+    "tensorflow.examples.",  # dataset downloaders (`input_data.read_data_sets`)
+    "tensorflow.contrib.learn.datasets.",
+    "tensorflow.contrib.learn.python.learn.datasets.",
+    "tensorflow.saved_model.utils.",  # signature protocol buffers
+    "tensorflow.saved_model.signature_def_utils.",
+    "tensorflow.saved_model.builder.",  # writes an existing graph
+    "tensorflow.debugging.set_log_device_placement",
+    "tensorflow.autograph.set_verbosity",
+)
+
+# Initializers that reset every variable of the model (NN206).
+ALL_VARIABLES_INITIALIZERS: FrozenSet[str] = frozenset({
+    "tensorflow.global_variables_initializer",
+    "tensorflow.initialize_all_variables",
+})
+# `variables_initializer(var_list)` resets the model when `var_list` is one of these.
+VARIABLES_INITIALIZER: FrozenSet[str] = frozenset({
+    "tensorflow.variables_initializer",
+    "tensorflow.initialize_variables",
+})
+MODEL_VARIABLE_LISTS: FrozenSet[str] = frozenset({
+    "tensorflow.global_variables",
+    "tensorflow.all_variables",
+    "tensorflow.trainable_variables",
+    "tensorflow.model_variables",
+})
+GROUP: FrozenSet[str] = frozenset({"tensorflow.group"})
+
+# Calls that load a whole saved graph into the default graph (NN204).
+GRAPH_LOADERS: FrozenSet[str] = frozenset({
+    "tensorflow.train.import_meta_graph",
+    "tensorflow.saved_model.loader.load",
+    "tensorflow.saved_model.load_v1",
+})
+
+# Methods that build ops on objects made by the constructors below (NN201).
+OPTIMIZER_OP_METHODS: FrozenSet[str] = frozenset({"minimize", "compute_gradients", "apply_gradients"})
+VARIABLE_OP_METHODS: FrozenSet[str] = frozenset({
+    "assign", "assign_add", "assign_sub", "scatter_update", "scatter_add", "scatter_sub",
+})
+VARIABLE_CONSTRUCTORS: FrozenSet[str] = frozenset({"tensorflow.Variable", "tensorflow.get_variable"})
+OPTIMIZER_MODULE = "tensorflow.train."
