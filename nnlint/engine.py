@@ -6,7 +6,6 @@ compute source positions only when there is something to report.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
@@ -19,7 +18,7 @@ from nnlint.analysis.scopes import build_scopes
 from nnlint.checks import ALL_RULES, RULES_BY_CODE
 from nnlint.positions import Locator
 from nnlint.rule import Diagnostic, Edit, Finding, Fix, Rule
-from nnlint.source import SourceError, decode, split_lines
+from nnlint.source import SourceError, decode, python_parse, split_lines
 from nnlint.suppression import is_silenced, skips_file
 from nnlint.traversal import rule_types_with_visitors, traverse
 
@@ -204,7 +203,7 @@ def _python_syntax_error(text: str) -> Optional[Tuple[int, int, str]]:
     """Python's own account of a syntax error, which reads better than the CST parser's
     ("Missing parentheses in call to 'print'"); None when Python accepts the text."""
     try:
-        ast.parse(text)
+        python_parse(text)
     except SyntaxError as error:
         return (error.lineno or 1, error.offset or 1, error.msg)
     except (RecursionError, MemoryError, ValueError):

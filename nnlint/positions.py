@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import ast
 import bisect
-import warnings
 from typing import List, Mapping, Optional, Tuple
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from nnlint.analysis.tree import children
+from nnlint.source import python_parse
 
 # (line, column): 1-based line, 1-based column counted in characters.
 Position = Tuple[int, int]
@@ -120,9 +120,7 @@ def _statement_offsets(text: str, line_starts: List[int]) -> Optional[List[Tuple
     """Start and end offsets of every statement, indexed by the order number scopes.py gives
     it (index 0 is unused). None when Python cannot parse the text."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the checked code's SyntaxWarnings are not ours to show
-            tree = ast.parse(text)
+        tree = python_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     lines = text.split("\n")

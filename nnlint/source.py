@@ -1,11 +1,14 @@
-"""Turning a file's bytes into text, or into a one-line reason why that is impossible."""
+"""Turning a file's bytes into text (or a one-line reason why that is impossible), and text into
+Python's own syntax tree."""
 
 from __future__ import annotations
 
+import ast
 import codecs
 import io
 import re
 import tokenize
+import warnings
 from typing import List
 
 
@@ -40,3 +43,11 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 def split_lines(text: str) -> List[str]:
     """Lines as the parser counts them (only \\n, \\r\\n and \\r end a line)."""
     return _LINE_BREAK.split(text)
+
+
+def python_parse(text: str) -> ast.Module:
+    """Parse with Python's own parser, without showing the checked code's SyntaxWarnings
+    (invalid escape sequences and the like are not ours to report)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
