@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import codes
+from helpers import codes, lint
 
 TF1_HEADER = """
 import tensorflow.compat.v1 as tf
@@ -157,3 +157,63 @@ with tf.Session() as sess:
         for step in range(100):
             sess.run(train_op)
 """, "NN206") == []
+
+
+TORCH_HEADER = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+"""
+
+
+def test_nn205_scaled_accumulation_and_its_fix():
+    result = lint(TORCH_HEADER + """
+avg = 0
+for x, y in loader:
+    cost = F.cross_entropy(model(x), y)
+    cost.backward()
+    avg += cost / n_batches
+""", "NN205")
+    [finding] = result.diagnostics
+    assert finding.line == 10
+    [edit] = finding.fix.edits
+    assert (edit.line, edit.column, edit.content) == (10, 12, "cost.item()")
+
+
+def test_nn205_detaches_when_the_total_is_used_as_a_tensor_later():
+    result = lint(TORCH_HEADER + """
+def train():
+    total = torch.zeros(1)
+    for x, y in loader:
+        loss = criterion(model(x), y)
+        loss.backward()
+        total = total + loss
+    return total.item()
+""", "NN205")
+    [finding] = result.diagnostics
+    assert finding.fix.edits[0].content == "loss.detach()"
+
+
+def test_nn205_is_silent_for_a_loss_built_up_for_backward_and_for_per_step_totals():
+    assert codes(TORCH_HEADER + """
+for x, y in loader:
+    loss = 0
+    for t in range(steps):
+        step_loss = criterion(model(x[t]), y[t])
+        loss += step_loss
+    loss.backward()
+    batch_sum = 0
+    batch_sum += loss
+    history.append(loss.item())
+    detached.append(loss.detach())
+""", "NN205") == []
+
+
+def test_nn205_needs_a_backward_in_the_loop():
+    assert codes(TORCH_HEADER + """
+total = 0
+with torch.no_grad():
+    for x, y in loader:
+        loss = criterion(model(x), y)
+        total += loss
+""", "NN205") == []

@@ -9,6 +9,7 @@ from nnlint.checks.graph_not_finalized import GraphNotFinalized
 from nnlint.checks.initializer_run_in_loop import InitializerRunInLoop
 from nnlint.checks.log_of_softmax import LogOfSoftmax
 from nnlint.checks.log_without_epsilon import LogWithoutEpsilon
+from nnlint.checks.loss_accumulated_with_graph import LossAccumulatedWithGraph
 from nnlint.checks.model_reloaded_in_loop import ModelReloadedInLoop
 from nnlint.checks.session_not_closed import SessionNotClosed
 from nnlint.checks.syntax_error import SyntaxErrorRule
@@ -22,6 +23,7 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
     SessionNotClosed,
     GraphNotFinalized,
     ModelReloadedInLoop,
+    LossAccumulatedWithGraph,
     InitializerRunInLoop,
 )
 

@@ -117,3 +117,16 @@ VALUE_PRESERVING_METHODS: FrozenSet[str] = frozenset({
 })
 
 SEQUENTIAL: FrozenSet[str] = frozenset({"torch.nn.Sequential"})
+
+# -- Training loops (NN205) -----------------------------------------------------------------------
+
+# `torch.nn.functional` losses whose names do not end in `_loss`.
+FUNCTIONAL_LOSSES: FrozenSet[str] = frozenset({
+    "torch.nn.functional.cross_entropy",
+    "torch.nn.functional.binary_cross_entropy",
+    "torch.nn.functional.binary_cross_entropy_with_logits",
+    "torch.nn.functional.kl_div",
+    "torch.nn.functional.ctc_loss",
+})
+LOSS_MODULE_SUFFIX = "Loss"  # `torch.nn.MSELoss`, `torch.nn.CrossEntropyLoss`, ...
+AUTOGRAD_BACKWARD: FrozenSet[str] = frozenset({"torch.autograd.backward"})
