@@ -36,7 +36,9 @@ def builds_op(site: CallSite, facts: GraphFacts) -> bool:
     """The call adds an op to the default graph each time it runs."""
     names = facts.resolver.qualified_names(site.node.func, site.where)
     if names:
-        return any(name.startswith("tensorflow.") and not _builds_nothing(name) for name in names)
+        # Every meaning must be a TensorFlow op: a name that two star imports may provide
+        # could be the other module's.
+        return all(name.startswith("tensorflow.") and not _builds_nothing(name) for name in names)
     func = site.node.func
     if not isinstance(func, cst.Attribute):
         return False
@@ -82,9 +84,18 @@ def reinitializes_model(site: CallSite, facts: GraphFacts) -> bool:
         return False
     if any(facts.is_session_loop(child) for child in loop.children):
         return False
+    if any(_creates_variables(other, facts) for inner in loop.subtree() for other in inner.calls):
+        return False  # a new model each iteration needs its initializer (NN201 reports the growth)
     return any(
         other is not site and facts.session_run(other) and not _runs_initializer(other, facts)
         for other in loop.calls
+    )
+
+
+def _creates_variables(site: CallSite, facts: GraphFacts) -> bool:
+    names = facts.resolver.qualified_names(site.node.func, site.where)
+    return bool(names & tensorflow.VARIABLE_CONSTRUCTORS) or any(
+        name.startswith(tensorflow.LAYER_MODULES) for name in names
     )
 
 

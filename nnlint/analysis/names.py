@@ -9,6 +9,7 @@ possible meanings, and a rule matches if any of them is in its table.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import FrozenSet, List, Optional
 
@@ -25,6 +26,7 @@ from nnlint.analysis.scopes import (
 from nnlint.frameworks.spelling import canonical
 
 EMPTY: FrozenSet[str] = frozenset()
+_BUILTINS = frozenset(dir(builtins))
 _MAX_ALIAS_DEPTH = 8
 
 
@@ -121,6 +123,7 @@ class NameResolver:
 
     def _star_candidates(self, name: str) -> FrozenSet[str]:
         stars = self._module_scope.star_imports
-        if not stars:
+        if not stars or name in _BUILTINS:
+            # `print` after `from tensorflow import *` is far more often Python's own.
             return EMPTY
         return frozenset(canonical(f"{module}.{name}") for module in stars)

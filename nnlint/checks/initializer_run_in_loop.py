@@ -32,7 +32,9 @@ class InitializerRunInLoop(Rule):
         "(`for fold in folds: sess.run(init); for step in ...: sess.run(train_op)`): that is how "
         "independent trainings are repeated.\n"
         "- `tf.local_variables_initializer()` and `variables_initializer(metric_vars)`: "
-        "resetting streaming metrics each epoch is their purpose; `var.initializer` for one variable."
+        "resetting streaming metrics each epoch is their purpose; `var.initializer` for one variable.\n"
+        "- A loop that creates variables (`tf.Variable`, `tf.layers.*`) before initializing them: "
+        "each iteration is a new model that needs its initializer (NN201 reports the graph growth)."
     )
     example = (
         "import tensorflow as tf\n\n"

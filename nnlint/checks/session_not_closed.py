@@ -34,8 +34,10 @@ class SessionNotClosed(Rule):
         "`with sess:` later on.\n"
         "- A session whose name (or attribute) gets `.close()` anywhere in its function, "
         "including `atexit.register(sess.close)` and a `close()` method of the class.\n"
-        "- A session that is returned, yielded, stored in another name, attribute or container, "
-        "or passed to a call: its new owner closes it.\n"
+        "- A session that is returned, yielded, stored in another name, attribute or container "
+        "(`pool.append(sess)`, `stack.enter_context(sess)`), or made directly as a call's "
+        "argument (`K.set_session(tf.Session())`): its new owner closes it. A named session "
+        "passed to an ordinary call (`saver.restore(sess, path)`) is not handed over.\n"
         "- `tf.train.MonitoredTrainingSession` and other monitored sessions: they are not checked."
     )
     example = (

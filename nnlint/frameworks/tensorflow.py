@@ -272,4 +272,6 @@ VARIABLE_OP_METHODS: FrozenSet[str] = frozenset({
     "assign", "assign_add", "assign_sub", "scatter_update", "scatter_add", "scatter_sub",
 })
 VARIABLE_CONSTRUCTORS: FrozenSet[str] = frozenset({"tensorflow.Variable", "tensorflow.get_variable"})
+# Modules whose functions create variables (`tf.layers.dense`, `slim.conv2d`).
+LAYER_MODULES: Tuple[str, ...] = ("tensorflow.layers.", "tensorflow.contrib.layers.", "tensorflow.contrib.slim.")
 OPTIMIZER_MODULE = "tensorflow.train."
