@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import libcst as cst
 
 from nnlint.analysis.graph_ops import builds_op, reinitializes_model, reloads_model
@@ -93,27 +95,22 @@ class GraphGrowthInLoop(Rule):
         )
 
     def _inside_reported_call(self, site: CallSite, facts: GraphFacts) -> bool:
-        outer = site.outer_call
-        while outer is not None:
-            outer_site = facts.site(outer)
-            if outer_site is None:
-                return False
-            if builds_op(outer_site, facts):
-                return True
-            outer = outer_site.outer_call
-        return False
+        return any(builds_op(outer, facts) for outer in _outer_sites(site, facts))
 
     def _reported_by_other_rule(self, site: CallSite, facts: GraphFacts) -> bool:
         if self.ctx.is_selected("NN204") and reloads_model(site, facts, self.ctx.index):
             return True
-        if not self.ctx.is_selected("NN206"):
-            return False
-        outer = site.outer_call
-        while outer is not None:
-            outer_site = facts.site(outer)
-            if outer_site is None:
-                return False
-            if reinitializes_model(outer_site, facts):
-                return True
-            outer = outer_site.outer_call
-        return False
+        return self.ctx.is_selected("NN206") and any(
+            reinitializes_model(outer, facts) for outer in _outer_sites(site, facts)
+        )
+
+
+def _outer_sites(site: CallSite, facts: GraphFacts) -> Iterator[CallSite]:
+    """The calls around `site` in its statement, innermost first."""
+    outer = site.outer_call
+    while outer is not None:
+        outer_site = facts.site(outer)
+        if outer_site is None:
+            return
+        yield outer_site
+        outer = outer_site.outer_call
