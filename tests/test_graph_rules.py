@@ -217,3 +217,30 @@ with torch.no_grad():
         loss = criterion(model(x), y)
         total += loss
 """, "NN205") == []
+
+
+def test_nn204_follows_a_builder_method_and_stays_silent_for_a_wired_model():
+    found = codes("""
+from tensorflow import keras
+
+class Search:
+    def build(self, width):
+        return keras.Sequential([keras.layers.Dense(width), keras.layers.Dense(1)])
+
+    def run(self, widths, base):
+        for width in widths:
+            model = self.build(width)
+            model.fit(x, y)
+            probe = keras.Model(inputs=base.input, outputs=base.get_layer("h").output)
+            probe.predict(x)
+""", "NN204")
+    assert found == [(10, "NN204")]
+
+
+def test_nn203_follows_a_session_bound_by_with_through_closing():
+    assert codes(TF1_HEADER + """
+import contextlib
+with contextlib.closing(tf.train.MonitoredTrainingSession()) as mon:
+    while True:
+        mon.run(train_op)
+""", "NN203") == []

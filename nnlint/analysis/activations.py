@@ -18,7 +18,8 @@ import libcst as cst
 from nnlint import frameworks
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.dataflow import Value, origin
-from nnlint.analysis.names import NameResolver, Where, visible_bindings
+from nnlint.analysis.definitions import local_definition
+from nnlint.analysis.names import NameResolver, Where
 from nnlint.analysis.scopes import CLASS, DEF, Scope, ScopeIndex
 from nnlint.frameworks import keras, tensorflow, torch
 
@@ -67,13 +68,13 @@ class Activations:
             kind = self.of_layer(callee)
             if kind is not None or depth >= _MAX_CALL_DEPTH:
                 return kind
-            instance_of = self._local_definition(callee.node.func, callee.where, CLASS)
+            instance_of = local_definition(callee.node.func, callee.where, CLASS, self._index)
             if instance_of is not None:
                 return self._returned(self._call_method(instance_of), depth)
             return None
         if depth >= _MAX_CALL_DEPTH:
             return None
-        return self._returned(self._local_definition(func, value.where, DEF), depth)
+        return self._returned(local_definition(func, value.where, DEF, self._index), depth)
 
     def _returned(self, function: Optional[Scope], depth: int) -> Optional[str]:
         """The activation every `return` of a function of this module applies, if they agree."""
@@ -84,31 +85,6 @@ class Activations:
             for r in function.returns
         }
         return kinds.pop() if len(kinds) == 1 else None
-
-    def _local_definition(self, func: cst.BaseExpression, where: Where, kind: str) -> Optional[Scope]:
-        """The scope of the function (`f`, `self.f`) or class (`Net`) that `func` names."""
-        if isinstance(func, cst.Name):
-            bindings = visible_bindings(func.value, where)
-        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-            owner = self._owner_class(func.value, where)
-            if owner is None:
-                return None
-            bindings = owner.bindings.get(func.attr.value, [])
-        else:
-            return None
-        if len(bindings) != 1 or bindings[0].kind != kind or bindings[0].node is None:
-            return None
-        return self._index.scope_of(bindings[0].node)
-
-    def _owner_class(self, receiver: cst.Name, where: Where) -> Optional[Scope]:
-        """The class scope behind `self` in a method, or behind `model` in `model = Net()`."""
-        method = where.scope.enclosing_method()
-        if method is not None and method.self_name == receiver.value:
-            return method.class_scope
-        instance = origin(Value(receiver, where))
-        if isinstance(instance.node, cst.Call):
-            return self._local_definition(instance.node.func, instance.where, CLASS)
-        return None
 
     def _call_method(self, class_scope: Scope) -> Optional[Scope]:
         for name in _CALL_METHODS:

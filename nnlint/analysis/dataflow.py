@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from nnlint.analysis.names import Where, visible_bindings
-from nnlint.analysis.scopes import ASSIGN, Scope
+from nnlint.analysis.scopes import ASSIGN, WITH, Scope
 
 _MAX_STEPS = 12
 
@@ -27,11 +27,14 @@ class Value:
     where: Where
 
 
-def assigned_value(expr: cst.BaseExpression, where: Where) -> Optional[Value]:
-    """One step back: the expression assigned to a name or `self` attribute, if unique."""
+def assigned_value(expr: cst.BaseExpression, where: Where, through_with: bool = False) -> Optional[Value]:
+    """One step back: the expression assigned to a name or `self` attribute, if unique. With
+    `through_with`, `with X as name` counts as assigning X: true of the objects whose
+    `__enter__` returns themselves (sessions, graphs, files), which callers must know they ask about."""
     if isinstance(expr, cst.Name):
         bindings = visible_bindings(expr.value, where)
-        if len(bindings) == 1 and bindings[0].kind == ASSIGN and bindings[0].value is not None:
+        kinds = (ASSIGN, WITH) if through_with else (ASSIGN,)
+        if len(bindings) == 1 and bindings[0].kind in kinds and bindings[0].value is not None:
             binding = bindings[0]
             return Value(binding.value, Where(binding.scope, binding.order))
         return None

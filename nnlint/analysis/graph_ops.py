@@ -14,7 +14,8 @@ import libcst as cst
 
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.dataflow import Value, origin
-from nnlint.analysis.names import Where, visible_bindings
+from nnlint.analysis.definitions import local_definition
+from nnlint.analysis.names import Where
 from nnlint.analysis.scopes import DEF, ScopeIndex
 from nnlint.analysis.sessions import session_origin
 from nnlint.analysis.tf_graph import CallSite, GraphFacts, Loop
@@ -163,12 +164,9 @@ def _model_source(site: CallSite, facts: GraphFacts, index: ScopeIndex) -> Optio
         return MODEL_LOAD
     if names & keras.MODEL_CLASSES:
         return None if _wired_from_existing_model(node) else MODEL_BUILD
-    if names or not isinstance(node.func, cst.Name):
+    if names:
         return None
-    bindings = visible_bindings(node.func.value, site.where)
-    if len(bindings) != 1 or bindings[0].kind != DEF or bindings[0].node is None:
-        return None
-    builder = index.scope_of(bindings[0].node)
+    builder = local_definition(node.func, site.where, DEF, index)
     for returned in builder.returns if builder is not None else ():
         if returned.value is None:
             continue

@@ -28,6 +28,7 @@ from nnlint.frameworks.spelling import canonical
 EMPTY: FrozenSet[str] = frozenset()
 _BUILTINS = frozenset(dir(builtins))
 _MAX_ALIAS_DEPTH = 8
+_ANYWHERE = 1 << 62  # an order after every statement
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,13 @@ def visible_bindings(name: str, where: Where) -> List[Binding]:
         own = False
         scope = scope.parent
     return []
+
+
+def defining_scope(name: str, scope: Scope) -> Optional[Scope]:
+    """The scope whose variable `name` is, as seen from anywhere in `scope`: the variable's
+    identity, whichever of its bindings a particular use sees (None for builtins)."""
+    bindings = visible_bindings(name, Where(scope, _ANYWHERE))
+    return bindings[0].scope if bindings else None
 
 
 class NameResolver:

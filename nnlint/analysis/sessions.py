@@ -17,8 +17,8 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis.dataflow import Value, assigned_value
-from nnlint.analysis.names import NameResolver, Where, visible_bindings
-from nnlint.analysis.scopes import ASSIGN, WITH, dotted_name
+from nnlint.analysis.names import NameResolver, Where
+from nnlint.analysis.scopes import dotted_name
 from nnlint.frameworks import keras, tensorflow
 
 SESSION = "session"  # a session the user created or fetched (`tf.Session()`, `get_default_session()`)
@@ -62,17 +62,8 @@ def session_origin(expr: cst.BaseExpression, where: Where, resolver: NameResolve
                     expr = func.value
                     continue
             return SessionOrigin(NOT_SESSION)
-        if isinstance(expr, cst.Name):
-            bindings = visible_bindings(expr.value, where)
-            if len(bindings) != 1:
-                return SessionOrigin(UNKNOWN)
-            binding = bindings[0]
-            if binding.kind not in (ASSIGN, WITH) or binding.value is None:
-                return SessionOrigin(UNKNOWN)
-            expr, where = binding.value, Where(binding.scope, binding.order)
-            continue
-        if isinstance(expr, cst.Attribute):
-            previous = assigned_value(expr, where)
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            previous = assigned_value(expr, where, through_with=True)
             if previous is None:
                 return SessionOrigin(UNKNOWN)
             expr, where = previous.node, previous.where

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, NamedTuple, Optional, Se
 
 import libcst as cst
 
-from nnlint.analysis.names import NameResolver, Where, visible_bindings
-from nnlint.analysis.scopes import ASSIGN, CLASS_SCOPE, MODULE, Scope, ScopeIndex, expression_scope
+from nnlint.analysis.names import NameResolver, Where, defining_scope, visible_bindings
+from nnlint.analysis.scopes import ASSIGN, MODULE, Scope, ScopeIndex, expression_scope
 from nnlint.analysis.sessions import CLOSING, SessionOrigin, run_receiver
 from nnlint.analysis.tree import children
 from nnlint.frameworks import keras, tensorflow
@@ -369,7 +369,7 @@ class GraphFacts:
     def _release(self, expr: cst.BaseExpression, frame: _Frame) -> None:
         """`expr` is closed or handed over: a name or attribute in it owns a session no more."""
         if isinstance(expr, cst.Name):
-            owner = binding_scope(expr.value, frame.scope)
+            owner = defining_scope(expr.value, frame.scope)
             if owner is not None:
                 self._released_names.add((id(owner), expr.value))
         elif isinstance(expr, cst.Attribute):
@@ -401,20 +401,6 @@ def _on_graph(finalize: Finalize, graphs: Set[str]) -> bool:
     if isinstance(receiver, cst.Name):
         return receiver.value in graphs
     return isinstance(receiver, cst.Attribute) and receiver.attr.value == "graph"
-
-
-def binding_scope(name: str, scope: Scope) -> Optional[Scope]:
-    """The scope whose variable `name` is, seen from `scope` (None for builtins and unknowns)."""
-    current: Optional[Scope] = scope
-    if name in scope.global_names:
-        while current.parent is not None:
-            current = current.parent
-        return current
-    while current is not None:
-        if name in current.bindings and (current is scope or current.kind != CLASS_SCOPE):
-            return current
-        current = current.parent
-    return None
 
 
 def graph_facts(ctx: "FileContext") -> Optional[GraphFacts]:

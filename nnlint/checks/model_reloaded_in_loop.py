@@ -61,8 +61,9 @@ class ModelReloadedInLoop(Rule):
         "    model.fit(x[train_idx], y[train_idx], epochs=10)\n"
     )
     known_problems = (
-        "Builder functions are recognised when they are defined in the same module and return "
-        "a `Sequential`/`Model` (or a loaded model); methods and imported builders are not followed."
+        "Builder functions and methods (`build_model()`, `self.build_model()`) are recognised when "
+        "the module defines them and they return a `Sequential`/`Model` (or a loaded model); "
+        "imported builders are not followed."
     )
     story = (
         "The seed case: a saved graph was loaded with `import_meta_graph` at every prediction in "

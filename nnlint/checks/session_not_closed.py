@@ -6,7 +6,8 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.analysis.tf_graph import CallSite, GraphFacts, binding_scope, graph_facts
+from nnlint.analysis.names import defining_scope
+from nnlint.analysis.tf_graph import CallSite, GraphFacts, graph_facts
 from nnlint.frameworks import tensorflow
 from nnlint.rule import Rule, Severity
 
@@ -86,7 +87,7 @@ def _unclosed(site: CallSite, facts: GraphFacts) -> Optional[str]:
             return None
         target = targets[0]
         if isinstance(target, cst.Name):
-            scope = binding_scope(target.value, site.where.scope)
+            scope = defining_scope(target.value, site.where.scope)
             return None if scope is None or facts.released(target.value, scope) else "is never closed"
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             method = site.where.scope.enclosing_method()
