@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
@@ -111,7 +111,7 @@ def lint_source(
     ctx = FileContext(path, module, index, NameResolver(index.module_scope), selected)
     settings = rule_settings or {}
     rules: List[Rule] = [
-        rule_type(ctx, dict(settings.get(rule_type.code, {})))
+        rule_type(ctx, _with_defaults(rule_type, settings.get(rule_type.code, {})))
         for rule_type in rule_types_with_visitors(ALL_RULES)
         if rule_type.code in selected
     ]
@@ -218,7 +218,11 @@ def rule_settings_for(codes: FrozenSet[str], options: Dict[str, Dict[str, Any]])
         rule = RULES_BY_CODE.get(code)
         if rule is None:
             continue
-        merged = {name: option.default for name, option in rule.options.items()}
-        merged.update(options.get(code, {}))
-        settings[code] = merged
+        settings[code] = _with_defaults(rule, options.get(code, {}))
     return settings
+
+
+def _with_defaults(rule: Type[Rule], options: Mapping[str, Any]) -> Dict[str, Any]:
+    merged = {name: option.default for name, option in rule.options.items()}
+    merged.update(options)
+    return merged

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import FrozenSet, List, Optional
+from typing import FrozenSet, Iterable, List, Optional
 
 import libcst as cst
 
@@ -82,6 +82,21 @@ def defining_scope(name: str, scope: Scope) -> Optional[Scope]:
     identity, whichever of its bindings a particular use sees (None for builtins)."""
     bindings = visible_bindings(name, Where(scope, _ANYWHERE))
     return bindings[0].scope if bindings else None
+
+
+def leaf(func: cst.BaseExpression) -> Optional[str]:
+    """The last identifier of a callee (`Adam` in `torch.optim.Adam`): a cheap first test that
+    spares resolving calls that cannot be in a rule's table."""
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return None
+
+
+def leaves(names: Iterable[str]) -> FrozenSet[str]:
+    """The last components of a table's qualified names, to compare with `leaf()`."""
+    return frozenset(name.rsplit(".", 1)[-1] for name in names)
 
 
 class NameResolver:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Dict, Tuple, Type
 
+from nnlint.checks.dropout_keep_prob_confusion import DropoutKeepProbConfusion
+from nnlint.checks.excessive_regularization import ExcessiveRegularization
 from nnlint.checks.graph_growth_in_loop import GraphGrowthInLoop
 from nnlint.checks.graph_not_finalized import GraphNotFinalized
 from nnlint.checks.initializer_run_in_loop import InitializerRunInLoop
+from nnlint.checks.large_init_stddev import LargeInitStddev
+from nnlint.checks.learning_rate_too_high import LearningRateTooHigh
 from nnlint.checks.log_of_softmax import LogOfSoftmax
 from nnlint.checks.log_without_epsilon import LogWithoutEpsilon
 from nnlint.checks.loss_accumulated_with_graph import LossAccumulatedWithGraph
@@ -25,6 +29,10 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
     ModelReloadedInLoop,
     LossAccumulatedWithGraph,
     InitializerRunInLoop,
+    LearningRateTooHigh,
+    DropoutKeepProbConfusion,
+    LargeInitStddev,
+    ExcessiveRegularization,
 )
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

@@ -18,6 +18,7 @@ _REWRITES: Tuple[Tuple[str, str], ...] = (
     ("tensorflow._api.v2.", "tensorflow."),
     ("tensorflow.python.keras.", "keras."),
     ("tensorflow.keras.", "keras."),
+    ("tensorflow.optimizers.", "keras.optimizers."),
     ("tensorflow.contrib.keras.api.keras.", "keras."),
     ("tensorflow.contrib.keras.", "keras."),
     ("tf_keras.", "keras."),

@@ -1,0 +1,209 @@
+"""NN401: a learning rate far above the range where the optimizer converges."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from nnlint.analysis.arguments import argument
+from nnlint.analysis.constants import constants
+from nnlint.analysis.names import leaf, leaves
+from nnlint.analysis.scopes import dotted_name
+from nnlint.checks.values import number_text, shown
+from nnlint.frameworks.hyperparameters import (
+    ADAGRAD,
+    ADAPTIVE,
+    OPTIMIZERS,
+    SGD,
+    VARIABLE_LIST_METHODS,
+    Optimizer,
+)
+from nnlint.frameworks.params import Param
+from nnlint.rule import Option, Rule, Severity
+
+_LEAVES = leaves(OPTIMIZERS)
+# Names of tensors that are a model's weights (`W1`, `b_conv`, `weights`, `d_params`), as opposed
+# to an input being optimized (`image`, `x_adv`, `noise`).
+_WEIGHT_NAME = re.compile(
+    r"^(?:[wb]\d*|[wb]_\w*|weights?\w*|bias\w*|kernel\w*|theta\w*|params?|parameters|"
+    r"\w*_(?:w|b|weights?|bias|kernel|vars|variables|params)\d*)$",
+    re.IGNORECASE,
+)
+_VAR_LIST = Param("var_list", None)
+_PAIRS = Param("grads_and_vars", 0)
+
+
+class LearningRateTooHigh(Rule):
+    code = "NN401"
+    name = "learning-rate-too-high"
+    severity = Severity.WARNING
+    summary = "A learning rate this high makes training diverge."
+
+    options = {
+        "adaptive-max": Option(
+            float, 0.05,
+            "the learning rate from which Adam, AdamW, Adamax, Nadam, RAdam and RMSprop are "
+            "reported (inclusive)",
+        ),
+        "sgd-max": Option(
+            float, 1.0, "the learning rate from which plain and momentum SGD, and Adagrad, are reported (inclusive)"
+        ),
+    }
+
+    what_it_does = (
+        "Finds an optimizer constructed with a learning rate at or above the divergence "
+        "threshold: `adaptive-max` (0.05) for Adam-family optimizers (torch.optim, Keras and "
+        "`tf.keras.optimizers`, TF1 `tf.train.AdamOptimizer`, `RMSPropOptimizer`), "
+        "`sgd-max` (1.0) for SGD, `GradientDescentOptimizer`, "
+        "`MomentumOptimizer` and Adagrad. The value may be a literal or come from a module constant "
+        "(`LR = 0.1`), an `argparse` default (`args.lr`), an absl or TF flag (`FLAGS.lr`), a "
+        "`config = {\"lr\": 0.1}` dictionary or a `self.lr = 0.1` attribute."
+    )
+    why_bad = (
+        "Adaptive optimizers scale every step to about the learning rate, whatever the "
+        "gradient's size: at 0.1 each weight moves by 0.1 per step, which throws a network "
+        "out of any minimum. The loss jumps around or becomes NaN after a few steps, or "
+        "ReLUs die and the loss gets stuck, and the run looks like a bug in the model."
+    )
+    stays_silent = (
+        "- Adadelta (its learning rate is 1.0 by design), LBFGS, Rprop, Ftrl and other "
+        "optimizers without a usual range.\n"
+        "- A learning rate that is not known before the script runs (a function parameter, a "
+        "value read from a file, a schedule object).\n"
+        "- An optimizer that updates explicit input tensors rather than a model's weights "
+        "(`Adam([image], lr=2.0)`, `minimize(loss, var_list=[image])`): style transfer, "
+        "adversarial examples and feature visualisation use large rates on purpose."
+    )
+    example = (
+        "import argparse\n"
+        "import torch\n\n"
+        "parser = argparse.ArgumentParser()\n"
+        "parser.add_argument(\"--lr\", type=float, default=0.1)\n"
+        "args = parser.parse_args()\n"
+        "optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)\n"
+    )
+    use_instead = (
+        "import argparse\n"
+        "import torch\n\n"
+        "parser = argparse.ArgumentParser()\n"
+        "parser.add_argument(\"--lr\", type=float, default=1e-3)\n"
+        "args = parser.parse_args()\n"
+        "optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)\n"
+    )
+    known_problems = (
+        "Adagrad is held to the SGD threshold rather than the adaptive one: its steps shrink "
+        "with every update, and rates of 0.05-0.5 are ordinary for it (TensorFlow's own "
+        "estimators default to 0.05). Only the default of a command-line option is checked; a run that passes `--lr 1e-4` is "
+        "fine even though its default is reported. Per-group learning rates "
+        "(`[{\"params\": ..., \"lr\": 0.1}]`) are not checked."
+    )
+    story = (
+        "The seeds' divergent runs used `tf.train.AdamOptimizer(0.1)`: a value that is ordinary "
+        "for gradient descent, copied into an Adam script."
+    )
+
+    def __init__(self, ctx, settings) -> None:
+        super().__init__(ctx, settings)
+        # Optimizers over a large learning rate, waiting for the end of the module to learn
+        # what they update: (call, message, the name it is bound to).
+        self._pending: List[Tuple[cst.Call, str, Optional[str]]] = []
+        # Optimizer names whose `minimize`/`apply_gradients` updates explicit input tensors.
+        self._updates_inputs: Dict[str, bool] = {}
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = leaf(node.func)
+        if name in VARIABLE_LIST_METHODS and isinstance(node.func, cst.Attribute):
+            if _updates_explicit_tensors(node):
+                receiver = node.func.value
+                key = dotted_name(receiver) if not isinstance(receiver, cst.Call) else f"#{id(receiver)}"
+                if key is not None:
+                    self._updates_inputs[key] = True
+            return
+        if name not in _LEAVES:
+            return
+        qualified = self.ctx.match(node.func, OPTIMIZERS)
+        if qualified is None:
+            return
+        spec = OPTIMIZERS[qualified]
+        threshold = self._threshold(spec)
+        if threshold is None:
+            return
+        expr = _learning_rate(node, spec)
+        if expr is None:
+            return
+        value = constants(self.ctx).number(expr, self.ctx.here())
+        if value is None or value < threshold:
+            return
+        if spec.takes_params and node.args and _explicit_tensors(node.args[0].value):
+            return
+        kind = {ADAPTIVE: "adaptive optimizers", ADAGRAD: "Adagrad"}.get(spec.family, "SGD")
+        typical = "1e-3" if spec.family == ADAPTIVE else "0.1"
+        message = (
+            f"Learning rate {shown(self.ctx, expr, value)} for {qualified.rsplit('.', 1)[-1]} is at "
+            f"or above {number_text(threshold)}, where {kind} usually diverge; start from "
+            f"about {typical}."
+        )
+        self._pending.append((node, message, self._bound_name(node)))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for call, message, bound in self._pending:
+            if self._updates_inputs.get(f"#{id(call)}") or (bound and self._updates_inputs.get(bound)):
+                continue
+            self.report(call, message)
+
+    def _threshold(self, spec: Optimizer) -> Optional[float]:
+        if spec.family == ADAPTIVE:
+            return self.settings["adaptive-max"]
+        if spec.family in (SGD, ADAGRAD):
+            return self.settings["sgd-max"]
+        return None
+
+    def _bound_name(self, node: cst.Call) -> Optional[str]:
+        parent = self.ctx.parent()
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            return dotted_name(parent.targets[0].target)
+        if isinstance(parent, (cst.AnnAssign, cst.NamedExpr)):
+            return dotted_name(parent.target)
+        return None
+
+
+def _learning_rate(call: cst.Call, spec: Optimizer) -> Optional[cst.BaseExpression]:
+    for param in spec.learning_rate:
+        expr = argument(call, param)
+        if expr is not None:
+            return expr
+    return None
+
+
+def _explicit_tensors(expr: cst.BaseExpression) -> bool:
+    """A literal list of tensors that are not named like weights (`[image]`, `[x_adv]`)."""
+    if not isinstance(expr, (cst.List, cst.Tuple)) or not expr.elements:
+        return False
+    for element in expr.elements:
+        value = element.value
+        if isinstance(element, cst.StarredElement) or isinstance(value, cst.Dict):
+            return False
+        name = dotted_name(value)
+        if name is None or not _WEIGHT_NAME.match(name.rsplit(".", 1)[-1]):
+            return True
+    return False
+
+
+def _updates_explicit_tensors(call: cst.Call) -> bool:
+    """`opt.minimize(loss, var_list=[image])`, `opt.apply_gradients([(grad, image)])`,
+    `opt.apply_gradients(zip(grads, [image]))`."""
+    if call.func.attr.value == "apply_gradients":
+        pairs = argument(call, _PAIRS)
+        if isinstance(pairs, (cst.List, cst.Tuple)):
+            variables = [
+                e.value.elements[1].value for e in pairs.elements
+                if isinstance(e.value, cst.Tuple) and len(e.value.elements) == 2
+            ]
+            return bool(variables) and _explicit_tensors(cst.List([cst.Element(v) for v in variables]))
+        if isinstance(pairs, cst.Call) and leaf(pairs.func) == "zip" and len(pairs.args) == 2:
+            return _explicit_tensors(pairs.args[1].value)
+        return False
+    var_list = argument(call, _VAR_LIST)
+    return var_list is not None and _explicit_tensors(var_list)
