@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Dict, Tuple, Type
 
 from nnlint.checks.dropout_keep_prob_confusion import DropoutKeepProbConfusion
+from nnlint.checks.eval_without_no_grad import EvalWithoutNoGrad
 from nnlint.checks.excessive_regularization import ExcessiveRegularization
 from nnlint.checks.graph_growth_in_loop import GraphGrowthInLoop
 from nnlint.checks.graph_not_finalized import GraphNotFinalized
@@ -14,9 +15,11 @@ from nnlint.checks.learning_rate_too_high import LearningRateTooHigh
 from nnlint.checks.log_of_softmax import LogOfSoftmax
 from nnlint.checks.log_without_epsilon import LogWithoutEpsilon
 from nnlint.checks.loss_accumulated_with_graph import LossAccumulatedWithGraph
+from nnlint.checks.missing_zero_grad import MissingZeroGrad
 from nnlint.checks.model_reloaded_in_loop import ModelReloadedInLoop
 from nnlint.checks.session_not_closed import SessionNotClosed
 from nnlint.checks.syntax_error import SyntaxErrorRule
+from nnlint.checks.train_mode_not_restored import TrainModeNotRestored
 from nnlint.rule import Rule
 
 ALL_RULES: Tuple[Type[Rule], ...] = (
@@ -33,6 +36,9 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
     DropoutKeepProbConfusion,
     LargeInitStddev,
     ExcessiveRegularization,
+    MissingZeroGrad,
+    TrainModeNotRestored,
+    EvalWithoutNoGrad,
 )
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

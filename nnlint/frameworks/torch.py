@@ -130,3 +130,32 @@ FUNCTIONAL_LOSSES: FrozenSet[str] = frozenset({
 })
 LOSS_MODULE_SUFFIX = "Loss"  # `torch.nn.MSELoss`, `torch.nn.CrossEntropyLoss`, ...
 AUTOGRAD_BACKWARD: FrozenSet[str] = frozenset({"torch.autograd.backward"})
+
+# -- Training loops (NN501-NN503) ---------------------------------------------------------------
+
+# Context managers and decorators under which autograd records nothing.
+NO_GRAD: FrozenSet[str] = frozenset({
+    "torch.no_grad",
+    "torch.inference_mode",
+    "torch.autograd.no_grad",
+    "torch.autograd.grad_mode.no_grad",
+    "torch.autograd.grad_mode.inference_mode",
+})
+# `torch.set_grad_enabled(False)`, as a context manager or a plain call.
+SET_GRAD_ENABLED: FrozenSet[str] = frozenset({
+    "torch.set_grad_enabled",
+    "torch.autograd.set_grad_enabled",
+    "torch.autograd.grad_mode.set_grad_enabled",
+})
+ENABLE_GRAD: FrozenSet[str] = frozenset({"torch.enable_grad", "torch.autograd.enable_grad"})
+# Gradients computed without `.backward()` (adversarial examples, gradient penalties).
+AUTOGRAD_GRAD: FrozenSet[str] = frozenset({"torch.autograd.grad"})
+GRAD_SCALERS: FrozenSet[str] = frozenset({
+    "torch.cuda.amp.GradScaler", "torch.amp.GradScaler", "torch.cpu.amp.GradScaler",
+})
+OPTIMIZER_PREFIX = "torch.optim."
+NOT_OPTIMIZERS = ("torch.optim.lr_scheduler.", "torch.optim.swa_utils.")
+MODULE_BASES: FrozenSet[str] = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+# Calls that return a ready model.
+MODEL_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "torch.hub.load", "torch.load",
+                          "torch.jit.load", "torch.jit.script", "torch.compile")
