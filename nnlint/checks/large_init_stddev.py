@@ -12,6 +12,7 @@ from nnlint.analysis.constants import constants
 from nnlint.analysis.dataflow import assigned_value, origin
 from nnlint.analysis.names import leaf, leaves
 from nnlint.analysis.scopes import dotted_name
+from nnlint.analysis.tf_graph import graph_facts
 from nnlint.checks.values import number_text, shown
 from nnlint.frameworks.hyperparameters import (
     EMBEDDING_LAYERS,
@@ -19,6 +20,8 @@ from nnlint.frameworks.hyperparameters import (
     NORMAL_INITS,
     NORMAL_METHOD,
     NORMAL_METHOD_INIT,
+    GET_VARIABLE,
+    GET_VARIABLE_SHAPE,
     VARIABLES,
     NormalInit,
 )
@@ -29,7 +32,10 @@ _LEAVES = leaves(NORMAL_INITS) | {NORMAL_METHOD}
 _LOOKUP_LEAVES = leaves(EMBEDDING_LOOKUPS)
 _SHAPE = Param("shape", 0)
 _NAME = Param("name", None)
-_EMBEDDING = re.compile(r"emb", re.IGNORECASE)
+# Names of parameters whose N(0, 1) initialisation is standard (embeddings, learned tokens) or
+# harmless (biases).
+_EXEMPT_NAME = re.compile(r"emb|token|bias", re.IGNORECASE)
+_BIAS_NAME = re.compile(r"^b(_\w+)?\d*$", re.IGNORECASE)
 
 
 class LargeInitStddev(Rule):
@@ -125,6 +131,8 @@ class LargeInitStddev(Rule):
         if expr is None:
             if spec.default is None or any(arg.star for arg in node.args):
                 return None
+            if spec.tf1_default and not self._tf1():
+                return None
             value = spec.default
         else:
             value = constants(self.ctx).number(expr, self.ctx.here())
@@ -137,51 +145,57 @@ class LargeInitStddev(Rule):
     def _targets(self, node: cst.Call, spec: NormalInit, qualified: Optional[str]) -> Optional[Tuple[str, ...]]:
         """The names the initialised weight goes by, or None when it is exempt (an embedding,
         a bias, data rather than a variable)."""
-        if spec.needs_variable:
-            return self._variable_names(node)
         if qualified is None:  # `w.normal_()`
             return self._torch_weight(node.func.value)
         if qualified.startswith("torch."):
             return self._torch_weight(node.args[0].value) if node.args else None
-        return None if self._in_embedding_layer() else ()
-
-    def _variable_names(self, node: cst.Call) -> Optional[Tuple[str, ...]]:
-        """For a random tensor: the variable it initialises, when it has rank 2 or more."""
-        if _rank(argument(node, _SHAPE), self) < 2:
-            return None
         arg, call = self.ctx.parent(), self.ctx.parent(2)
         if not (isinstance(arg, cst.Arg) and isinstance(call, cst.Call)):
+            return None if spec.needs_variable else ()
+        if arg.keyword is not None and _EXEMPT_NAME.search(arg.keyword.value):
+            return None  # `bias_initializer=`, `embeddings_initializer=`
+        if self.ctx.match(call.func, EMBEDDING_LAYERS):
             return None
         variable = self.ctx.match(call.func, VARIABLES)
         if variable is None or argument(call, VARIABLES[variable]) is not node:
+            return None if spec.needs_variable else ()
+        shape = argument(node, _SHAPE) if spec.needs_variable else argument(call, GET_VARIABLE_SHAPE)
+        rank = _rank(shape, self)
+        if rank == 1 or (spec.needs_variable and rank < 2):
             return None
+        return self._variable_names(call)
+
+    def _variable_names(self, call: cst.Call) -> Optional[Tuple[str, ...]]:
+        """The names of the variable `call` creates (its `name=`, the name it is assigned to);
+        None when one says it is an embedding or a bias."""
         names = []
         label = argument(call, _NAME)
+        if label is None and self.ctx.match(call.func, {GET_VARIABLE}) and call.args:
+            label = call.args[0].value  # tf.get_variable("embedding", ...)
         if isinstance(label, cst.SimpleString):
-            names.append(label.value)
+            names.append(label.value.strip("'\""))
         holder = self.ctx.parent(3)
         if isinstance(holder, cst.Assign) and len(holder.targets) == 1:
             names.append(self.ctx.code_for(holder.targets[0].target))
         elif isinstance(holder, cst.DictElement):
-            names.append(self.ctx.code_for(holder.key))
-        if call.args and argument(call, _NAME) is None and isinstance(call.args[0].value, cst.SimpleString):
-            names.append(call.args[0].value.value)  # tf.get_variable("embedding", ...)
-        if any(_EMBEDDING.search(name) for name in names):
+            names.append(self.ctx.code_for(holder.key).strip("'\""))
+        if any(_EXEMPT_NAME.search(name) or _BIAS_NAME.match(name.rsplit(".", 1)[-1]) for name in names):
             return None
         return tuple(names)
 
-    def _in_embedding_layer(self) -> bool:
-        """`Embedding(..., embeddings_initializer=RandomNormal(stddev=1.0))`."""
-        arg, call = self.ctx.parent(), self.ctx.parent(2)
-        if isinstance(arg, cst.Arg) and arg.keyword is not None and _EMBEDDING.search(arg.keyword.value):
+    def _tf1(self) -> bool:
+        """TF1 code: an initializer handed to `tf.get_variable`, or a graph-mode module."""
+        call = self.ctx.parent(2)
+        if isinstance(call, cst.Call) and self.ctx.match(call.func, {GET_VARIABLE}):
             return True
-        return isinstance(call, cst.Call) and self.ctx.match(call.func, EMBEDDING_LAYERS) is not None
+        facts = graph_facts(self.ctx)
+        return facts is not None and facts.graph_mode
 
     def _torch_weight(self, expr: cst.BaseExpression) -> Optional[Tuple[str, ...]]:
         """The weight's name, unless it is a bias or an embedding's weight (named so, made by
         `nn.Embedding`, or under `if isinstance(m, nn.Embedding):`)."""
         name = dotted_name(expr)
-        if name is None or "bias" in name.lower() or _EMBEDDING.search(name):
+        if name is None or "bias" in name.lower() or _EXEMPT_NAME.search(name):
             return None
         if any(isinstance(node, cst.If) and "Embedding" in self.ctx.code_for(node.test) for node in self.ctx.stack):
             return None

@@ -182,9 +182,12 @@ class NormalInit:
     default: Optional[float]
     # True for random tensors that are weights only when they become a variable's value.
     needs_variable: bool = False
+    # True when `default` is TF1's: TF2 kept the name but changed the default to 0.05.
+    tf1_default: bool = False
 
 
 _RANDOM_TENSOR = NormalInit(Param("stddev", 2), 1.0, needs_variable=True)
+_TF1_INITIALIZER = NormalInit(Param("stddev", 1), 1.0, tf1_default=True)
 _INITIALIZER = NormalInit(Param("stddev", 1), None)
 
 NORMAL_INITS: Dict[str, NormalInit] = {
@@ -192,10 +195,11 @@ NORMAL_INITS: Dict[str, NormalInit] = {
     "tensorflow.random.normal": _RANDOM_TENSOR,
     "tensorflow.truncated_normal": _RANDOM_TENSOR,
     "tensorflow.random.truncated_normal": _RANDOM_TENSOR,
-    "tensorflow.random_normal_initializer": _INITIALIZER,
-    "tensorflow.truncated_normal_initializer": _INITIALIZER,
-    "tensorflow.initializers.random_normal": _INITIALIZER,
-    "tensorflow.initializers.truncated_normal": _INITIALIZER,
+    "tensorflow.random_normal_initializer": _TF1_INITIALIZER,
+    "tensorflow.initializers.random_normal": _TF1_INITIALIZER,
+    "tensorflow.initializers.truncated_normal": _TF1_INITIALIZER,
+    # Only TF1 (and `compat.v1`) has this one, so its default is always 1.0.
+    "tensorflow.truncated_normal_initializer": NormalInit(Param("stddev", 1), 1.0),
     "keras.initializers.RandomNormal": _INITIALIZER,
     "keras.initializers.TruncatedNormal": _INITIALIZER,
     "keras.initializers.random_normal": _INITIALIZER,
@@ -210,11 +214,13 @@ NORMAL_INITS: Dict[str, NormalInit] = {
 NORMAL_METHOD = "normal_"
 NORMAL_METHOD_INIT = NormalInit(Param("std", 1), 1.0)
 
-# Calls whose first argument becomes a variable's initial value.
+# Calls whose argument becomes a variable's initial value, and where they take its shape.
 VARIABLES: Dict[str, Param] = {
     "tensorflow.Variable": Param("initial_value", 0),
     "tensorflow.get_variable": Param("initializer", None),
 }
+GET_VARIABLE = "tensorflow.get_variable"
+GET_VARIABLE_SHAPE = Param("shape", 1)
 EMBEDDING_LOOKUPS = frozenset({
     "tensorflow.nn.embedding_lookup", "tensorflow.nn.embedding_lookup_sparse",
     "tensorflow.nn.safe_embedding_lookup_sparse", "torch.nn.functional.embedding",
