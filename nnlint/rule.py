@@ -125,8 +125,13 @@ class Rule:
         self.settings = settings
         self.findings: List[Finding] = []
 
-    def report(self, node: cst.CSTNode, message: str, fix: Optional[NodeFix] = None) -> None:
-        self.findings.append(Finding(self.code, node, message, fix, self.ctx.order))
+    def report(
+        self, node: cst.CSTNode, message: str, fix: Optional[NodeFix] = None, statement: Optional[int] = None
+    ) -> None:
+        """Report `node`. A rule that reports after the traversal has moved on (from
+        `leave_Module`) passes the order number of the statement the node is in."""
+        order = self.ctx.order if statement is None else statement
+        self.findings.append(Finding(self.code, node, message, fix, order))
 
 
 @dataclass

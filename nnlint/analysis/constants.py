@@ -11,22 +11,22 @@ a value read from a file) is unknown, and the rules stay silent about it.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
 from nnlint.analysis.dataflow import assigned_value
 from nnlint.analysis.definitions import local_definition
 from nnlint.analysis.names import Where, visible_bindings
-from nnlint.analysis.scopes import ASSIGN, CLASS
+from nnlint.analysis.scopes import ASSIGN, CLASS, Scope, dotted_name
 from nnlint.analysis.tree import children
 
 if TYPE_CHECKING:
     from nnlint.analysis.context import FileContext
 
-Number = Union[int, float]
 Constant = Union[int, float, str, bool]
 
 _MAX_DEPTH = 10
@@ -53,17 +53,22 @@ class Constants:
 
     def __init__(self, ctx: "FileContext") -> None:
         self._ctx = ctx
-        self._options: Optional[Dict[str, object]] = None
+        self._options: Optional[Tuple[Dict[str, object], Set[Tuple[str, ...]]]] = None
 
     def value(self, expr: cst.BaseExpression, where: Where) -> Optional[Constant]:
         """The value of `expr` evaluated at `where`, or None when it is not known."""
         return self._value(expr, where, 0)
 
-    def number(self, expr: cst.BaseExpression, where: Where) -> Optional[Number]:
+    def number(self, expr: cst.BaseExpression, where: Where) -> Optional[float]:
+        """The value as a finite float, or None (not a number, NaN, too large for a float)."""
         value = self.value(expr, where)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
-        return value
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
+        return number if math.isfinite(number) else None
 
     # -- expressions ---------------------------------------------------------------------
 
@@ -136,32 +141,31 @@ class Constants:
         previous = assigned_value(expr, where)  # `self.lr = 0.1`
         if previous is not None:
             return self._value(previous.node, previous.where, depth + 1)
-        receiver = expr.value
+        receiver, attr = expr.value, expr.attr.value
+        if self._ctx.resolver.qualified_names(receiver, where):
+            # `FLAGS.lr`, `tf.app.flags.FLAGS.lr`: absl's or TensorFlow's flag registry.
+            names = self._ctx.resolver.qualified_names(receiver, where)
+            return self._option(attr, depth) if any(n.endswith("flags.FLAGS") for n in names) else None
         if not isinstance(receiver, cst.Name):
             return None
         method = where.scope.enclosing_method()
         if method is not None and method.self_name == receiver.value:
             return None
-        if self._ctx.resolver.qualified_names(receiver, where):
-            return self._flag(expr, where, depth)
         config_class = local_definition(receiver, where, CLASS, self._ctx.index)
-        if config_class is not None:
-            return self._class_attribute(config_class.bindings.get(expr.attr.value, []), depth)
+        if config_class is not None:  # `Config.lr`
+            return self._class_attribute(config_class, attr, depth)
         made = assigned_value(receiver, where)
-        if made is None and not _OPTIONS_NAME.search(receiver.value):
-            return None
-        if made is not None and not _parses_arguments(made.node):
-            return None
-        return self._option(expr.attr.value, depth)
+        if made is None:
+            return self._option(attr, depth) if _OPTIONS_NAME.search(receiver.value) else None
+        if isinstance(made.node, cst.Call):
+            instance_of = local_definition(made.node.func, made.where, CLASS, self._ctx.index)
+            if instance_of is not None:  # `cfg = Config()`
+                return self._class_attribute(instance_of, attr, depth)
+        return self._option(attr, depth) if _parses_arguments(made.node) else None
 
-    def _flag(self, expr: cst.Attribute, where: Where, depth: int) -> Optional[Constant]:
-        """`FLAGS.lr` where `FLAGS` is absl's or TensorFlow's flag registry."""
-        names = self._ctx.resolver.qualified_names(expr.value, where)
-        if any(name.endswith("flags.FLAGS") for name in names):
-            return self._option(expr.attr.value, depth)
-        return None
-
-    def _class_attribute(self, bindings: list, depth: int) -> Optional[Constant]:
+    def _class_attribute(self, class_scope: Scope, attr: str, depth: int) -> Optional[Constant]:
+        """A class attribute (`lr = 0.1` in the body) or one set once on `self` in its methods."""
+        bindings = class_scope.bindings.get(attr) or class_scope.self_attributes.get(attr, [])
         if len(bindings) != 1 or bindings[0].kind != ASSIGN or bindings[0].value is None:
             return None
         binding = bindings[0]
@@ -178,7 +182,7 @@ class Constants:
 
     def _entry(self, mapping: cst.BaseExpression, key: str, where: Where, depth: int) -> Optional[Constant]:
         made = assigned_value(mapping, where)
-        if made is None:
+        if made is None or self._mutated(("key", dotted_name(mapping), key)):
             return None
         found = _dict_entry(made.node, key)
         if found is None:
@@ -195,7 +199,7 @@ class Constants:
             if not isinstance(key, str):
                 return None
             made = assigned_value(func.value, where)
-            if made is None or not isinstance(made.node, (cst.Dict, cst.Call)):
+            if made is None or not _is_dict(made.node) or self._mutated(("key", dotted_name(func.value), key)):
                 return None
             found = _dict_entry(made.node, key)
             if found is not None:
@@ -207,9 +211,9 @@ class Constants:
     # -- command-line options --------------------------------------------------------------
 
     def _option(self, dest: str, depth: int) -> Optional[Constant]:
-        if self._options is None:
-            self._options = self._collect_options()
-        default = self._options.get(dest)
+        if self._mutated(("attribute", dest)):
+            return None  # `args.lr = args.lr * args.batch_size / 256`
+        default = self._collected()[0].get(dest)
         if not isinstance(default, _Default) or default.value is None:
             return None
         where = Where(self._ctx.index.module_scope, 1 << 62)
@@ -218,22 +222,61 @@ class Constants:
             return _convert(value, default.converter)
         return value
 
-    def _collect_options(self) -> Dict[str, object]:
-        """Every `add_argument`, `set_defaults` and `DEFINE_*` of the module, by destination;
-        a destination given two different defaults has none we can trust."""
+    def _mutated(self, key: Tuple[str, ...]) -> bool:
+        return key in self._collected()[1]
+
+    def _collected(self) -> Tuple[Dict[str, object], Set[Tuple[str, ...]]]:
+        if self._options is None:
+            self._options = self._collect()
+        return self._options
+
+    def _collect(self) -> Tuple[Dict[str, object], Set[Tuple[str, ...]]]:
+        """One walk for the module's command-line options and its changes to options.
+
+        Options: every `add_argument`, `set_defaults` and `DEFINE_*`, by destination; a
+        destination given two different defaults has none we can trust. Changes: entries
+        assigned after a dictionary was written (`config["lr"] = 1e-3`), and attributes
+        assigned on anything but `self` (`args.lr = ...`), whose literal value is then stale."""
         options: Dict[str, object] = {}
+        mutated: Set[Tuple[str, ...]] = set()
         work: List[cst.CSTNode] = [self._ctx.module]
         while work:
             node = work.pop()
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            node_type = type(node)
+            if node_type is cst.Call and isinstance(node.func, cst.Attribute):
                 for dest, default in _declared_options(node):
                     known = options.get(dest)
                     if known is None:
                         options[dest] = default
                     elif known is not _CONFLICT and not _same_default(known, default):
                         options[dest] = _CONFLICT
+            elif node_type is cst.Assign:
+                for target in node.targets:
+                    mutated.update(_changed(target.target))
+            elif node_type is cst.AugAssign or node_type is cst.AnnAssign:
+                mutated.update(_changed(node.target))
             work.extend(children(node))
-        return options
+        return options, mutated
+
+
+def _changed(target: cst.BaseExpression) -> List[Tuple[str, ...]]:
+    """What an assignment target changes: `("key", "config", "lr")` for `config["lr"] = ...`,
+    `("attribute", "lr")` for `args.lr = ...`; nothing for names and `self.` attributes."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [change for element in target.elements for change in _changed(element.value)]
+    if isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+        key = _string(target.slice[0].slice.value)
+        mapping = dotted_name(target.value)
+        return [("key", mapping, key)] if key is not None and mapping is not None else []
+    if isinstance(target, cst.Attribute) and not (isinstance(target.value, cst.Name) and target.value.value == "self"):
+        return [("attribute", target.attr.value)]
+    return []
+
+
+def _is_dict(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Dict) or (
+        isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict"
+    )
 
 
 def _declared_options(call: cst.Call) -> List[Tuple[str, _Default]]:

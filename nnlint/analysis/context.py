@@ -13,7 +13,7 @@ import libcst as cst
 
 from nnlint.analysis.activations import Activations
 from nnlint.analysis.dataflow import Value
-from nnlint.analysis.names import NameResolver, Where
+from nnlint.analysis.names import NameResolver, Where, leaf
 from nnlint.analysis.scopes import Scope, ScopeIndex
 
 
@@ -38,6 +38,7 @@ class FileContext:
         # Facts several rules ask about the same node, computed once (see analysis/logs.py).
         self.memo: Dict[Hashable, Any] = {}
         self.scope: Scope = index.module_scope
+        self._aliases: Optional[Dict[str, str]] = None
         self.order: int = 0
 
     # -- position in the traversal ---------------------------------------------------------
@@ -67,6 +68,16 @@ class FileContext:
             if name in table:
                 return name
         return None
+
+    def leaf(self, func: cst.BaseExpression) -> Optional[str]:
+        """The last identifier of a callee as its API spells it (`Adam` for `TorchAdam` after
+        `from torch.optim import Adam as TorchAdam`): a cheap test before resolving names."""
+        name = leaf(func)
+        if isinstance(func, cst.Name):
+            if self._aliases is None:
+                self._aliases = self.index.import_aliases()
+            return self._aliases.get(name, name)
+        return name
 
     def is_selected(self, code: str) -> bool:
         return code in self.selected

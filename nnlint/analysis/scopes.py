@@ -126,6 +126,19 @@ class ScopeIndex:
         """The scope a FunctionDef or ClassDef opens."""
         return self._scopes.get(id(node))
 
+    def import_aliases(self) -> Dict[str, str]:
+        """Names imported under another name, mapped to the last component of the original:
+        `{"TorchAdam": "Adam"}` for `from torch.optim import Adam as TorchAdam`."""
+        aliases: Dict[str, str] = {}
+        for scope in self._scopes.values():
+            for name, bindings in scope.bindings.items():
+                for binding in bindings:
+                    for qualified in binding.qualified:
+                        original = qualified.rsplit(".", 1)[-1]
+                        if original != name:
+                            aliases[name] = original
+        return aliases
+
     def imported_roots(self) -> Iterator[str]:
         """Top-level package names imported anywhere in the module's statements."""
         seen = set()

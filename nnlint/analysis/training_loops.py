@@ -45,6 +45,10 @@ _STATEMENTS = frozenset(
     if isinstance(cls, type) and issubclass(cls, (cst.BaseSmallStatement, cst.BaseCompoundStatement))
 )
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# The node types the walk notes something about (by exact type: `isinstance` on LibCST's
+# abstract classes costs more than the rest of the walk); every other node is only descended.
+_NOTED = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While, cst.With, cst.Call,
+                    cst.Assign) + _COMPREHENSIONS)
 # Calls on a model that return the same model (`model.to(device).train()`).
 _SAME_MODULE = frozenset({"to", "cuda", "cpu", "float", "half", "double", "module"})
 _OPTIMIZER_NAME = re.compile(r"optim|(^|_)opt(_|\d|$)|scaler", re.IGNORECASE)
@@ -310,8 +314,7 @@ class TrainingLoops:
                 if order is not None:
                     frame = frame._replace(order=order)
             overrides = no_overrides
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While, cst.With,
-                                 cst.Call, cst.Assign) + _COMPREHENSIONS):
+            if type(node) in _NOTED:
                 overrides = {}
                 frame = self._note(node, frame, overrides)
             for kid in reversed(children(node)):

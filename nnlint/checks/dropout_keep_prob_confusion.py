@@ -9,7 +9,7 @@ import libcst as cst
 
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.constants import constants
-from nnlint.analysis.names import leaf, leaves
+from nnlint.analysis.names import leaves
 from nnlint.analysis.scopes import dotted_name
 from nnlint.analysis.tf_graph import graph_facts
 from nnlint.checks.values import number_text, shown
@@ -83,7 +83,7 @@ class DropoutKeepProbConfusion(Rule):
     story = "The seeds' networks that would not learn used \"dropout 0.75 or 0.9\", meant as keep probabilities."
 
     def visit_Call(self, node: cst.Call) -> None:
-        if leaf(node.func) not in _LEAVES:
+        if self.ctx.leaf(node.func) not in _LEAVES:
             return
         qualified = self.ctx.match(node.func, _TABLE)
         if qualified is None:

@@ -106,7 +106,7 @@ class EvalWithoutNoGrad(Rule):
             f"`{shown}(...)` runs {where} with autograd on, so every batch builds a graph that is "
             f"never used; wrap the evaluation in `with torch.no_grad():` or decorate it with "
             f"`@torch.no_grad()`."
-        ))
+        ), statement=call.where.order)
 
     def _evaluation_function(self, facts: TrainingLoops, function: Function) -> Optional[Event]:
         events = function.events

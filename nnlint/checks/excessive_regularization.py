@@ -8,7 +8,7 @@ import libcst as cst
 
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.constants import constants
-from nnlint.analysis.names import leaf, leaves
+from nnlint.analysis.names import leaves
 from nnlint.checks.values import number_text, shown
 from nnlint.frameworks.hyperparameters import OPTIMIZERS, REGULARIZERS, Optimizer
 from nnlint.rule import Option, Rule, Severity
@@ -68,7 +68,7 @@ class ExcessiveRegularization(Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if leaf(node.func) not in _LEAVES:
+        if self.ctx.leaf(node.func) not in _LEAVES:
             return
         qualified = self.ctx.match(node.func, REGULARIZERS)
         if qualified is not None:

@@ -10,7 +10,7 @@ import libcst as cst
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.constants import constants
 from nnlint.analysis.dataflow import assigned_value, origin
-from nnlint.analysis.names import leaf, leaves
+from nnlint.analysis.names import leaves
 from nnlint.analysis.scopes import dotted_name
 from nnlint.analysis.tf_graph import graph_facts
 from nnlint.checks.values import number_text, shown
@@ -85,13 +85,13 @@ class LargeInitStddev(Rule):
 
     def __init__(self, ctx, settings) -> None:
         super().__init__(ctx, settings)
-        # (call, message, names of the variable it initialises), decided at the end of the module
-        # once every `embedding_lookup` has been seen.
-        self._pending: List[Tuple[cst.Call, str, Tuple[str, ...]]] = []
+        # (call, its statement, message, names of the variable it initialises), decided at the
+        # end of the module once every `embedding_lookup` has been seen.
+        self._pending: List[Tuple[cst.Call, int, str, Tuple[str, ...]]] = []
         self._looked_up: Set[str] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
-        name = leaf(node.func)
+        name = self.ctx.leaf(node.func)
         if name in _LOOKUP_LEAVES:
             if self.ctx.match(node.func, EMBEDDING_LOOKUPS) and node.args:
                 self._looked_up.add(self.ctx.code_for(node.args[0].value))
@@ -119,12 +119,12 @@ class LargeInitStddev(Rule):
             f"{api} draws weights with {given}, which makes activations explode layer after layer; "
             f"use a Glorot/He initialiser or a stddev around 0.01."
         )
-        self._pending.append((node, message, targets))
+        self._pending.append((node, self.ctx.order, message, targets))
 
     def leave_Module(self, node: cst.Module) -> None:
-        for call, message, targets in self._pending:
+        for call, statement, message, targets in self._pending:
             if not any(target in self._looked_up for target in targets):
-                self.report(call, message)
+                self.report(call, message, statement=statement)
 
     def _stddev(self, node: cst.Call, spec: NormalInit) -> Optional[Tuple[Optional[cst.BaseExpression], float]]:
         expr = argument(node, spec.stddev)
@@ -197,8 +197,12 @@ class LargeInitStddev(Rule):
         name = dotted_name(expr)
         if name is None or "bias" in name.lower() or _EXEMPT_NAME.search(name):
             return None
-        if any(isinstance(node, cst.If) and "Embedding" in self.ctx.code_for(node.test) for node in self.ctx.stack):
-            return None
+        stack = self.ctx.stack
+        if any(
+            isinstance(node, cst.If) and stack[i + 1] is node.body and "Embedding" in self.ctx.code_for(node.test)
+            for i, node in enumerate(stack[:-1])
+        ):
+            return None  # under `if isinstance(m, nn.Embedding):`, not in its `elif`/`else`
         owner = expr
         while isinstance(owner, cst.Attribute) and owner.attr.value in ("data", "weight"):
             owner = owner.value

@@ -107,13 +107,13 @@ class LearningRateTooHigh(Rule):
     def __init__(self, ctx, settings) -> None:
         super().__init__(ctx, settings)
         # Optimizers over a large learning rate, waiting for the end of the module to learn
-        # what they update: (call, message, the name it is bound to).
-        self._pending: List[Tuple[cst.Call, str, Optional[str]]] = []
+        # what they update: (call, its statement, message, the name it is bound to).
+        self._pending: List[Tuple[cst.Call, int, str, Optional[str]]] = []
         # Optimizer names whose `minimize`/`apply_gradients` updates explicit input tensors.
         self._updates_inputs: Dict[str, bool] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
-        name = leaf(node.func)
+        name = self.ctx.leaf(node.func)
         if name in VARIABLE_LIST_METHODS and isinstance(node.func, cst.Attribute):
             if _updates_explicit_tensors(node):
                 receiver = node.func.value
@@ -145,13 +145,13 @@ class LearningRateTooHigh(Rule):
             f"or above {number_text(threshold)}, where {kind} usually diverge; start from "
             f"about {typical}."
         )
-        self._pending.append((node, message, self._bound_name(node)))
+        self._pending.append((node, self.ctx.order, message, self._bound_name(node)))
 
     def leave_Module(self, node: cst.Module) -> None:
-        for call, message, bound in self._pending:
+        for call, statement, message, bound in self._pending:
             if self._updates_inputs.get(f"#{id(call)}") or (bound and self._updates_inputs.get(bound)):
                 continue
-            self.report(call, message)
+            self.report(call, message, statement=statement)
 
     def _threshold(self, spec: Optimizer) -> Optional[float]:
         if spec.family == ADAPTIVE:

@@ -23,8 +23,8 @@ class _Loop:
         self.backward_targets: Set[str] = set()
         self.losses: Set[str] = set()  # names assigned a loss function's or criterion's result
         self.assigned: Set[str] = set()  # names (re)set in the loop other than by accumulating
-        # (statement to report, the running total, the accumulated expression)
-        self.candidates: List[Tuple[cst.CSTNode, str, cst.BaseExpression]] = []
+        # (node to report, its statement, the running total, the accumulated expression)
+        self.candidates: List[Tuple[cst.CSTNode, int, str, cst.BaseExpression]] = []
         if parent is not None:
             parent.children.append(self)
 
@@ -161,13 +161,13 @@ class LossAccumulatedWithGraph(Rule):
         elif isinstance(func, cst.Attribute) and func.attr.value == "append" and len(node.args) == 1:
             receiver = dotted_name(func.value)
             if receiver is not None:
-                loop.candidates.append((node, receiver, node.args[0].value))
+                loop.candidates.append((node, self.ctx.order, receiver, node.args[0].value))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         loop = self._functions[-1].current
         total = dotted_name(node.target)
         if loop is not None and total is not None and isinstance(node.operator, cst.AddAssign):
-            loop.candidates.append((node, total, node.value))
+            loop.candidates.append((node, self.ctx.order, total, node.value))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         loop = self._functions[-1].current
@@ -181,7 +181,7 @@ class LossAccumulatedWithGraph(Rule):
         if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
             for own, other in ((value.left, value.right), (value.right, value.left)):
                 if own.deep_equals(target):
-                    loop.candidates.append((node, name, other))
+                    loop.candidates.append((node, self.ctx.order, name, other))
                     return
         loop.assigned.add(name)
         if isinstance(value, cst.Call) and self.ctx.uses_torch and is_loss_call(
@@ -194,11 +194,12 @@ class LossAccumulatedWithGraph(Rule):
     def _evaluate(self, function: _Function) -> None:
         for outer in function.loops:
             for loop in outer.subtree():
-                for statement, total, expr in loop.candidates:
-                    self._check(statement, total, expr, loop, function)
+                for reported, order, total, expr in loop.candidates:
+                    self._check(reported, order, total, expr, loop, function)
 
     def _check(
-        self, statement: cst.CSTNode, total: str, expr: cst.BaseExpression, loop: _Loop, function: _Function
+        self, reported: cst.CSTNode, order: int, total: str, expr: cst.BaseExpression, loop: _Loop,
+        function: _Function,
     ) -> None:
         training = loop
         while training is not None and not training.has_backward():
@@ -221,10 +222,11 @@ class LossAccumulatedWithGraph(Rule):
             tuple((node, f"{self.ctx.code_for(node)}.{method}()") for node in carried),
         )
         self.report(
-            statement,
+            reported,
             f"`{shown}` still holds its autograd graph, so keeping it in `{total}` keeps every "
             f"step's graph in memory; accumulate `{shown}.{method}()` instead.",
             fix,
+            statement=order,
         )
 
 

@@ -70,7 +70,7 @@ class MissingZeroGrad(Rule):
             self.report(header, (
                 "This loop calls `backward()` and `step()` but never `zero_grad()`, so gradients "
                 "add up across iterations; call `optimizer.zero_grad()` before `backward()`."
-            ))
+            ), statement=loop.where.order)
 
 
 def _steps_without_clearing(facts: TrainingLoops, loop: Loop) -> bool:

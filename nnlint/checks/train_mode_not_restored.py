@@ -91,7 +91,7 @@ class TrainModeNotRestored(Rule):
                     f"`{key}.eval()` runs inside the training loop but `{key}.train()` is never "
                     f"called again in it, so later epochs train without dropout and with frozen "
                     f"batch-norm; call `{key}.train()` at the start of each epoch."
-                ))
+                ), statement=eval_call.event.where.order)
 
     def _unrestored_eval(self, facts: TrainingLoops, loop: Loop) -> Optional[Reached]:
         reached = facts.reached(loop)
