@@ -54,10 +54,12 @@ _SAME_MODULE = frozenset({"to", "cuda", "cpu", "float", "half", "double", "modul
 _OPTIMIZER_NAME = re.compile(r"optim|(^|_)opt(_|\d|$)|scaler", re.IGNORECASE)
 _SCHEDULER_NAME = re.compile(r"sched", re.IGNORECASE)
 # Names that say an object is a model, for models whose construction is not visible.
-_MODEL_NAME = re.compile(
+MODEL_NAME = re.compile(
     r"model|net|classifier|encoder|decoder|generator|discriminator|backbone|^[GD](_\w+)?$", re.IGNORECASE
 )
 _CRITERION_NAME = re.compile(r"criterion|loss", re.IGNORECASE)
+# Methods of a model that run it (`model.forward(x)`, `vae.decode(z)`).
+RUNNING_METHODS = frozenset({"forward", "predict", "encode", "decode", "generate", "sample", "inference"})
 
 
 @dataclass(eq=False)
@@ -246,8 +248,8 @@ class TrainingLoops:
         `nn.Module` class or a model factory, something `.eval()`/`.train()` is called on
         in this module, or a name that says model (`model`, `net`, `encoder`, `G`). Classes,
         functions and imported names are not models: calling them builds one."""
-        if isinstance(callee, cst.Attribute) and callee.attr.value == "forward":
-            callee = callee.value  # `model.forward(x)`, `self.forward(x)`
+        if isinstance(callee, cst.Attribute) and callee.attr.value in RUNNING_METHODS:
+            callee = callee.value  # `model.forward(x)`, `self.predict(x)`
         if self.resolver.qualified_names(callee, where):
             return False
         if isinstance(callee, cst.Name) and any(
@@ -275,7 +277,7 @@ class TrainingLoops:
             if owner is not None:
                 return self._is_module_class(owner)
         last = key.rsplit(".", 1)[-1]
-        return bool(_MODEL_NAME.search(last)) and not _CRITERION_NAME.search(last)
+        return bool(MODEL_NAME.search(last)) and not _CRITERION_NAME.search(last)
 
     def _mode_switched(self) -> FrozenSet[str]:
         """The dotted names `.train()`/`.eval()` is called on anywhere in the module."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Set
+import re
+from typing import Iterable, List, Optional, Set
 
 import libcst as cst
 
@@ -10,6 +11,8 @@ from nnlint.analysis.dataflow import assigned_value
 from nnlint.analysis.names import Where
 from nnlint.analysis.training_loops import (
     BACKWARD,
+    MODEL_NAME,
+    RUNNING_METHODS,
     CALL,
     EVAL,
     GRAD,
@@ -25,6 +28,12 @@ from nnlint.rule import Rule, Severity
 # The function names the catalog treats as evaluation code.
 EVALUATION_FUNCTIONS = frozenset({"evaluate", "validate", "test", "predict", "inference"})
 _GRADIENTS = (BACKWARD, GRAD)
+_SHAPE_METHODS = frozenset({
+    "squeeze", "unsqueeze", "view", "reshape", "flatten", "permute", "transpose", "contiguous",
+    "float", "double", "half", "to",
+})
+# Calls that compute gradients inside a library (advertorch's `adversary.perturb`, torchattacks).
+_ATTACK_NAME = re.compile(r"attack|perturb|adversar|fgsm|pgd", re.IGNORECASE)
 
 
 class EvalWithoutNoGrad(Rule):
@@ -110,7 +119,7 @@ class EvalWithoutNoGrad(Rule):
 
     def _evaluation_function(self, facts: TrainingLoops, function: Function) -> Optional[Event]:
         events = function.events
-        if any(e.kind in _GRADIENTS for e in events):
+        if _computes_gradients(events):
             return None
         if not any(e.kind == EVAL for e in events) and _returns_model_output(facts, function):
             return None
@@ -131,14 +140,26 @@ class EvalWithoutNoGrad(Rule):
                 if event.kind == TRAIN and model_key(event.receiver) == key:
                     break
                 region.append(event)
-            if any(e.kind in _GRADIENTS for e in region):
+            if _computes_gradients(region):
                 continue
-            call = next((
-                e for e in region
-                if _in_loop_after(e, switch) and _runs_model(facts, e) and model_key(e.receiver) == key
-            ), None)
+            call = next((e for e in region if _in_loop_after(e, switch) and _calls_into(e, key)), None)
             if call is not None:
                 yield call
+
+
+def _computes_gradients(events: List[Event]) -> bool:
+    """`.backward()`, `torch.autograd.grad`, or an attack library that calls them."""
+    for event in events:
+        if event.kind in _GRADIENTS:
+            return True
+        if event.kind == CALL and _ATTACK_NAME.search(_callee_name(event)):
+            return True
+    return False
+
+
+def _callee_name(event: Event) -> str:
+    node = event.node
+    return (model_key(node.func) or "") if isinstance(node, cst.Call) else ""
 
 
 def _in_loop_after(event: Event, switch: Event) -> bool:
@@ -153,24 +174,49 @@ def _in_loop_after(event: Event, switch: Event) -> bool:
     )
 
 
+def _calls_into(event: Event, key: Optional[str]) -> bool:
+    """A call, with autograd on, of the model `key` itself, a submodule named like one
+    (`model.encoder(x)`) or a method that runs it (`model.predict(x)`); not its other methods
+    (`model.parameters()`, `self._get_last_yseq(...)`)."""
+    if key is None or event.kind != CALL or event.no_grad:
+        return False
+    callee = model_key(event.receiver)
+    if callee == key:
+        return True
+    if callee is None or not callee.startswith(key + "."):
+        return False
+    last = callee.rsplit(".", 1)[-1]
+    return last in RUNNING_METHODS or bool(MODEL_NAME.search(last))
+
+
 def _runs_model(facts: TrainingLoops, event: Event) -> bool:
     return event.kind == CALL and not event.no_grad and facts.is_model(event.receiver, event.where)
 
 
 def _called_under_no_grad(facts: TrainingLoops) -> Set[int]:
-    """Functions of this module that some call site runs under `no_grad`."""
+    """Functions of this module that some call site runs under `no_grad`, and methods that
+    their class's `forward` calls (`self.predict(...)`: part of the model, whose caller decides
+    about gradients)."""
     guarded: Set[int] = set()
     for function in facts.functions:
         for event in function.events:
-            if event.kind == CALL and (event.no_grad or function.no_grad or function.disables_grad):
-                helper = facts.helper(event)
-                if helper is not None:
-                    guarded.add(id(helper))
+            if event.kind != CALL:
+                continue
+            helper = facts.helper(event)
+            if helper is None:
+                continue
+            from_forward = function.name == "forward" and helper.scope.class_scope is function.scope.class_scope
+            if event.no_grad or function.no_grad or function.disables_grad or from_forward:
+                guarded.add(id(helper))
     return guarded
 
 
 def _returns_model_output(facts: TrainingLoops, function: Function) -> bool:
-    """`return self.net(x)`, `out = model(x); return out`, `return model(x), h`."""
+    """`return self.net(x)`, `out = model(x); return out`, `return model(x), h`,
+    `return self.fc(x).squeeze()`: a tensor that still has its graph, for the caller to use.
+    In a method, any call of one of its own attributes (`self.cls_fc(x)`) counts: a module's
+    `predict` runs its own layers."""
+    method = function.scope if function.scope.class_scope is not None else None
     for binding in function.scope.returns:
         where = Where(binding.scope, binding.order)
         values = [binding.value] if binding.value is not None else []
@@ -182,7 +228,21 @@ def _returns_model_output(facts: TrainingLoops, function: Function) -> bool:
             if isinstance(value, cst.Name):
                 previous = assigned_value(value, where)
                 value = previous.node if previous is not None else value
-            if isinstance(value, cst.Call) and facts.is_model(value.func, where):
+            while _is_shape_call(value):
+                value = value.func.value
+            if not isinstance(value, cst.Call):
+                continue
+            callee = value.func
+            if method is not None and isinstance(callee, cst.Attribute) and isinstance(callee.value, cst.Name) \
+                    and callee.value.value == method.self_name:
+                return True
+            if facts.is_model(callee, where):
                 return True
     return False
+
+
+def _is_shape_call(value: cst.BaseExpression) -> bool:
+    """`t.squeeze()`, `t.view(-1)`: a method that keeps the tensor's graph."""
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+        and value.func.attr.value in _SHAPE_METHODS
 

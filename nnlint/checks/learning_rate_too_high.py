@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -18,6 +18,7 @@ from nnlint.frameworks.hyperparameters import (
     OPTIMIZERS,
     SGD,
     VARIABLE_LIST_METHODS,
+    VARIABLES,
     Optimizer,
 )
 from nnlint.frameworks.params import Param
@@ -32,6 +33,9 @@ _WEIGHT_NAME = re.compile(
     re.IGNORECASE,
 )
 _VAR_LIST = Param("var_list", None)
+_NAME = Param("name", None)
+_IMAGE_NAME = re.compile(r"image|img|canvas|pixel|adv", re.IGNORECASE)
+_VARIABLE_LEAVES = leaves(VARIABLES)
 _PAIRS = Param("grads_and_vars", 0)
 
 
@@ -73,8 +77,10 @@ class LearningRateTooHigh(Rule):
         "- A learning rate that is not known before the script runs (a function parameter, a "
         "value read from a file, a schedule object).\n"
         "- An optimizer that updates explicit input tensors rather than a model's weights "
-        "(`Adam([image], lr=2.0)`, `minimize(loss, var_list=[image])`): style transfer, "
-        "adversarial examples and feature visualisation use large rates on purpose."
+        "(`Adam([image], lr=2.0)`, `minimize(loss, var_list=[image])`, or `minimize(loss)` "
+        "with no `var_list` in a TensorFlow module that makes a variable named like an image, "
+        "`init_image = tf.Variable(content)`): style transfer, adversarial examples and feature "
+        "visualisation use large rates on purpose."
     )
     example = (
         "import argparse\n"
@@ -111,15 +117,23 @@ class LearningRateTooHigh(Rule):
         self._pending: List[Tuple[cst.Call, int, str, Optional[str]]] = []
         # Optimizer names whose `minimize`/`apply_gradients` updates explicit input tensors.
         self._updates_inputs: Dict[str, bool] = {}
+        # A TF variable named like an image (`init_image = tf.Variable(content)`): an optimizer
+        # that minimizes over all variables then optimizes that input (style transfer, deep dream).
+        self._image_variable = False
+        self._all_variables: Set[str] = set()  # optimizers whose `minimize` has no `var_list`
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.ctx.leaf(node.func)
+        if name in _VARIABLE_LEAVES and not self._image_variable:
+            self._image_variable = self._creates_image_variable(node)
         if name in VARIABLE_LIST_METHODS and isinstance(node.func, cst.Attribute):
-            if _updates_explicit_tensors(node):
-                receiver = node.func.value
-                key = dotted_name(receiver) if not isinstance(receiver, cst.Call) else f"#{id(receiver)}"
-                if key is not None:
+            receiver = node.func.value
+            key = dotted_name(receiver) if not isinstance(receiver, cst.Call) else f"#{id(receiver)}"
+            if key is not None:
+                if _updates_explicit_tensors(node):
                     self._updates_inputs[key] = True
+                elif name == "minimize" and argument(node, _VAR_LIST) is None:
+                    self._all_variables.add(key)
             return
         if name not in _LEAVES:
             return
@@ -151,7 +165,22 @@ class LearningRateTooHigh(Rule):
         for call, statement, message, bound in self._pending:
             if self._updates_inputs.get(f"#{id(call)}") or (bound and self._updates_inputs.get(bound)):
                 continue
+            key = bound or f"#{id(call)}"
+            if self._image_variable and key in self._all_variables:
+                continue
             self.report(call, message, statement=statement)
+
+    def _creates_image_variable(self, node: cst.Call) -> bool:
+        if not self.ctx.match(node.func, VARIABLES):
+            return False
+        parent = self.ctx.parent()
+        names = [self._bound_name(node) or ""]
+        label = argument(node, _NAME)
+        if isinstance(label, cst.SimpleString):
+            names.append(label.value)
+        if isinstance(parent, cst.Assign) or label is not None:
+            return any(_IMAGE_NAME.search(name) for name in names)
+        return False
 
     def _threshold(self, spec: Optimizer) -> Optional[float]:
         if spec.family == ADAPTIVE:

@@ -217,7 +217,7 @@ NORMAL_METHOD_INIT = NormalInit(Param("std", 1), 1.0)
 # Calls whose argument becomes a variable's initial value, and where they take its shape.
 VARIABLES: Dict[str, Param] = {
     "tensorflow.Variable": Param("initial_value", 0),
-    "tensorflow.get_variable": Param("initializer", None),
+    "tensorflow.get_variable": Param("initializer", 3),  # after name, shape, dtype
 }
 GET_VARIABLE = "tensorflow.get_variable"
 GET_VARIABLE_SHAPE = Param("shape", 1)
