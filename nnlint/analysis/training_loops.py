@@ -38,6 +38,7 @@ ZERO_GRAD = "zero_grad"  # `opt.zero_grad()`, `model.zero_grad()`, `p.grad.zero_
 TRAIN = "train"  # `model.train()`, `model.train(True)`
 EVAL = "eval"  # `model.eval()`, `model.train(False)`
 CALL = "call"  # any other call
+ASSIGN = "assign"  # `x = ...` with one target, and `x += ...` (`receiver` is the target)
 
 _STATEMENTS = frozenset(
     cls
@@ -48,7 +49,7 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 # The node types the walk notes something about (by exact type: `isinstance` on LibCST's
 # abstract classes costs more than the rest of the walk); every other node is only descended.
 _NOTED = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While, cst.With, cst.Call,
-                    cst.Assign) + _COMPREHENSIONS)
+                    cst.Assign, cst.AugAssign) + _COMPREHENSIONS)
 # Calls on a model that return the same model (`model.to(device).train()`).
 _SAME_MODULE = frozenset({"to", "cuda", "cpu", "float", "half", "double", "module"})
 _OPTIMIZER_NAME = re.compile(r"optim|(^|_)opt(_|\d|$)|scaler", re.IGNORECASE)
@@ -362,6 +363,11 @@ class TrainingLoops:
             for target in node.targets:
                 if isinstance(target.target, cst.Attribute) and target.target.attr.value == "grad":
                     self._add(ZERO_GRAD, node, target.target.value, frame, where)
+            if len(node.targets) == 1:
+                self._add(ASSIGN, node, node.targets[0].target, frame, where)
+            return frame
+        if isinstance(node, cst.AugAssign):
+            self._add(ASSIGN, node, node.target, frame, where)
             return frame
         self._note_call(node, frame, where)
         return frame

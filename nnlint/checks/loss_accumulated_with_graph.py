@@ -2,48 +2,30 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Set, Tuple
+from typing import Dict, List, Set, Tuple
 
 import libcst as cst
 
 from nnlint.analysis.losses import backward_target, is_loss_call
 from nnlint.analysis.scopes import dotted_name
+from nnlint.analysis.training_loops import ASSIGN, BACKWARD, CALL, Event, Function, Loop, training_loops
 from nnlint.rule import Applicability, NodeFix, Rule, Severity
 
 # Methods whose call on a running total needs it to stay a tensor (then the fix detaches instead).
 _TENSOR_METHODS = frozenset({"item", "backward", "detach", "cpu", "numpy", "to", "tolist"})
 
 
-class _Loop:
-    __slots__ = ("parent", "children", "backward_targets", "losses", "assigned", "candidates")
+class _LoopFacts:
+    """What NN205 reads off one loop's own events (not those of its nested loops)."""
 
-    def __init__(self, parent: Optional["_Loop"]) -> None:
-        self.parent = parent
-        self.children: List[_Loop] = []
+    __slots__ = ("backward_targets", "losses", "assigned", "candidates")
+
+    def __init__(self) -> None:
         self.backward_targets: Set[str] = set()
         self.losses: Set[str] = set()  # names assigned a loss function's or criterion's result
         self.assigned: Set[str] = set()  # names (re)set in the loop other than by accumulating
         # (node to report, its statement, the running total, the accumulated expression)
         self.candidates: List[Tuple[cst.CSTNode, int, str, cst.BaseExpression]] = []
-        if parent is not None:
-            parent.children.append(self)
-
-    def subtree(self):
-        yield self
-        for child in self.children:
-            yield from child.subtree()
-
-    def has_backward(self) -> bool:
-        return any(loop.backward_targets for loop in self.subtree())
-
-
-class _Function:
-    __slots__ = ("loops", "tensor_uses", "current")
-
-    def __init__(self) -> None:
-        self.loops: List[_Loop] = []
-        self.tensor_uses: Set[str] = set()
-        self.current: Optional[_Loop] = None
 
 
 class LossAccumulatedWithGraph(Rule):
@@ -105,108 +87,63 @@ class LossAccumulatedWithGraph(Rule):
         "helper function and accumulated under another name is not followed."
     )
 
-    def __init__(self, ctx, settings) -> None:
-        super().__init__(ctx, settings)
-        self._functions: List[_Function] = [_Function()]
-
-    # -- collection ------------------------------------------------------------------------
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(_Function())
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._evaluate(self._functions.pop())
-
     def leave_Module(self, node: cst.Module) -> None:
-        self._evaluate(self._functions[0])
-
-    def visit_For(self, node: cst.For) -> None:
-        self._enter_loop()
-
-    def leave_For(self, node: cst.For) -> None:
-        self._leave_loop()
-
-    def visit_While(self, node: cst.While) -> None:
-        self._enter_loop()
-
-    def leave_While(self, node: cst.While) -> None:
-        self._leave_loop()
-
-    def _enter_loop(self) -> None:
-        function = self._functions[-1]
-        loop = _Loop(function.current)
-        if function.current is None:
-            function.loops.append(loop)
-        function.current = loop
-
-    def _leave_loop(self) -> None:
-        function = self._functions[-1]
-        function.current = function.current.parent
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.uses_torch:
+        facts = training_loops(self.ctx)
+        if facts is None:
             return
-        function = self._functions[-1]
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _TENSOR_METHODS:
-            receiver = dotted_name(func.value)
-            if receiver is not None:
-                function.tensor_uses.add(receiver)
-        loop = function.current
-        if loop is None:
-            return
-        target = backward_target(node, self.ctx.here(), self.ctx.resolver)
-        if target is not None:
-            loop.backward_targets.add(dotted_name(target) or "")
-        elif isinstance(func, cst.Attribute) and func.attr.value == "append" and len(node.args) == 1:
-            receiver = dotted_name(func.value)
-            if receiver is not None:
-                loop.candidates.append((node, self.ctx.order, receiver, node.args[0].value))
+        for function in facts.functions:
+            if not function.loops:
+                continue
+            loops = {id(loop): self._loop_facts(loop) for outer in function.loops for loop in outer.subtree()}
+            tensor_uses = _tensor_uses(function)
+            for outer in function.loops:
+                for loop in outer.subtree():
+                    for reported, order, total, expr in loops[id(loop)].candidates:
+                        self._check(reported, order, total, expr, loop, loops, tensor_uses)
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        loop = self._functions[-1].current
-        total = dotted_name(node.target)
-        if loop is not None and total is not None and isinstance(node.operator, cst.AddAssign):
-            loop.candidates.append((node, self.ctx.order, total, node.value))
+    def _loop_facts(self, loop: Loop) -> _LoopFacts:
+        found = _LoopFacts()
+        for event in loop.events:
+            if event.kind == BACKWARD:
+                target = backward_target(event.node, event.where, self.ctx.resolver)
+                found.backward_targets.add((dotted_name(target) if target is not None else None) or "")
+            elif event.kind == ASSIGN:
+                self._note_assignment(event, found)
+            elif event.kind == CALL and _is_append(event.node):
+                receiver = dotted_name(event.node.func.value)
+                if receiver is not None:
+                    found.candidates.append((event.node, event.where.order, receiver, event.node.args[0].value))
+        return found
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        loop = self._functions[-1].current
-        if loop is None or len(node.targets) != 1:
-            return
-        target = node.targets[0].target
-        name = dotted_name(target)
+    def _note_assignment(self, event: Event, found: _LoopFacts) -> None:
+        node, order = event.node, event.where.order
+        name = dotted_name(event.receiver)
         if name is None:
+            return
+        if isinstance(node, cst.AugAssign):
+            if isinstance(node.operator, cst.AddAssign):
+                found.candidates.append((node, order, name, node.value))
             return
         value = node.value
         if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
             for own, other in ((value.left, value.right), (value.right, value.left)):
-                if own.deep_equals(target):
-                    loop.candidates.append((node, self.ctx.order, name, other))
+                if own.deep_equals(event.receiver):
+                    found.candidates.append((node, order, name, other))
                     return
-        loop.assigned.add(name)
-        if isinstance(value, cst.Call) and self.ctx.uses_torch and is_loss_call(
-            value, self.ctx.here(), self.ctx.resolver
-        ):
-            loop.losses.add(name)
-
-    # -- decision --------------------------------------------------------------------------
-
-    def _evaluate(self, function: _Function) -> None:
-        for outer in function.loops:
-            for loop in outer.subtree():
-                for reported, order, total, expr in loop.candidates:
-                    self._check(reported, order, total, expr, loop, function)
+        found.assigned.add(name)
+        if isinstance(value, cst.Call) and is_loss_call(value, event.where, self.ctx.resolver):
+            found.losses.add(name)
 
     def _check(
-        self, reported: cst.CSTNode, order: int, total: str, expr: cst.BaseExpression, loop: _Loop,
-        function: _Function,
+        self, reported: cst.CSTNode, order: int, total: str, expr: cst.BaseExpression, loop: Loop,
+        facts: Dict[int, _LoopFacts], tensor_uses: Set[str],
     ) -> None:
         training = loop
-        while training is not None and not training.has_backward():
+        while training is not None and not any(facts[id(inner)].backward_targets for inner in training.subtree()):
             training = training.parent
         if training is None:
             return
-        loops = list(training.subtree())
+        loops = [facts[id(inner)] for inner in training.subtree()]
         targets = {t for inner in loops for t in inner.backward_targets}
         if total in targets or any(total in inner.assigned for inner in loops):
             return  # the total is the loss being built, or it lives one iteration
@@ -214,7 +151,7 @@ class LossAccumulatedWithGraph(Rule):
         carried = _loss_operands(expr, losses)
         if not carried:
             return
-        method = "detach" if total in function.tensor_uses else "item"
+        method = "detach" if total in tensor_uses else "item"
         shown = self.ctx.code_for(carried[0])
         fix = NodeFix(
             Applicability.SAFE,
@@ -240,3 +177,20 @@ def _loss_operands(expr: cst.BaseExpression, losses: Set[str]) -> List[cst.BaseE
     if isinstance(expr, cst.UnaryOperation):
         return _loss_operands(expr.expression, losses)
     return []
+
+
+def _is_append(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        and node.func.attr.value == "append" and len(node.args) == 1
+
+
+def _tensor_uses(function: Function) -> Set[str]:
+    """Names the function calls tensor methods on (`total.item()`): a total used as a tensor."""
+    uses: Set[str] = set()
+    for event in function.events:
+        func = event.node.func if isinstance(event.node, cst.Call) else None
+        if isinstance(func, cst.Attribute) and func.attr.value in _TENSOR_METHODS:
+            receiver = dotted_name(func.value)
+            if receiver is not None:
+                uses.add(receiver)
+    return uses
