@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # Event kinds.
 BACKWARD = "backward"  # `loss.backward()`, `scaler.scale(loss).backward()`, `torch.autograd.backward`
-GRAD = "grad"  # `torch.autograd.grad(...)`
+GRAD = "grad"  # gradients not accumulated in `.grad`: `torch.autograd.grad`, `dist_autograd.backward`
 STEP = "step"  # `<x>.step(...)`: an optimizer step only if `steps_optimizer()` says so
 ZERO_GRAD = "zero_grad"  # `opt.zero_grad()`, `model.zero_grad()`, `p.grad.zero_()`, `p.grad = None`
 TRAIN = "train"  # `model.train()`, `model.train(True)`
@@ -60,7 +60,8 @@ MODEL_NAME = re.compile(
 )
 _CRITERION_NAME = re.compile(r"criterion|loss", re.IGNORECASE)
 # Methods of a model that run it (`model.forward(x)`, `vae.decode(z)`).
-RUNNING_METHODS = frozenset({"forward", "predict", "encode", "decode", "generate", "sample", "inference"})
+# (Not `generate`: Hugging Face models run it under `no_grad` already.)
+RUNNING_METHODS = frozenset({"forward", "predict", "encode", "decode", "sample", "inference"})
 
 
 @dataclass(eq=False)
@@ -164,18 +165,22 @@ class TrainingLoops:
 
     def reached(self, loop: Loop) -> List[Reached]:
         """Every event the loop runs: its own, its nested loops', those of functions defined in
-        it, and those of the loop-free functions of this module that it calls."""
+        it, and those of the functions of this module that it calls (one level deep)."""
         found = self._reached.get(id(loop))
         if found is None:
             found = [Reached(e, None) for e in self._own_events(loop)]
             helpers = set()
             for reached in list(found):
                 helper = self.helper(reached.event)
-                if helper is not None and not helper.loops and id(helper) not in helpers:
+                if helper is not None and id(helper) not in helpers:
                     helpers.add(id(helper))
                     found.extend(Reached(e, reached.event) for e in helper.events)
             self._reached[id(loop)] = found
         return found
+
+    def in_looping_helper(self, reached: Reached) -> bool:
+        """The event is in a helper with loops of its own (which its own loops answer for)."""
+        return reached.via is not None and bool(reached.event.function.loops)
 
     def _own_events(self, loop: Loop) -> Iterator[Event]:
         for inner in loop.subtree():
@@ -205,22 +210,16 @@ class TrainingLoops:
         call = event.node
         if leaf(call.func) == "optimizer_step":
             return True
-        receiver = event.receiver
-        made = origin(Value(receiver, event.where))
+        names_to_check = [event.receiver]
+        made = origin(Value(event.receiver, event.where))
         if isinstance(made.node, cst.Call):
             names = self.resolver.qualified_names(made.node.func, made.where)
             if any(n.startswith(torch.NOT_OPTIMIZERS) for n in names):
                 return False
             if any(n.startswith(torch.OPTIMIZER_PREFIX) or n in torch.GRAD_SCALERS for n in names):
                 return True
-            if names:
-                return False
-            receiver = made.node.func  # `build_optimizer(...)`
-        name = dotted_name(receiver)
-        if name is None:
-            return False
-        last = name.rsplit(".", 1)[-1]
-        return bool(_OPTIMIZER_NAME.search(last)) and not _SCHEDULER_NAME.search(last)
+            names_to_check.append(made.node.func)  # `build_optimizer(...)`, `transformers.AdamW(...)`
+        return any(_names_optimizer(expr) for expr in names_to_check)
 
     def at_call_site(self, reached: Reached, expr: Optional[cst.BaseExpression]) -> Optional[Value]:
         """`expr` as the loop sees it: a helper's parameter becomes the argument the loop's
@@ -289,17 +288,21 @@ class TrainingLoops:
             )
         return self._switched
 
-    def _is_module_class(self, class_scope: Scope) -> bool:
-        """A class of this module that defines `forward` or derives from an `nn.Module`."""
+    def _is_module_class(self, class_scope: Scope, depth: int = 0) -> bool:
+        """A class of this module that defines `forward` or derives from an `nn.Module`,
+        directly or through a base class of this module."""
         if "forward" in class_scope.bindings:
             return True
         node = class_scope.node
-        if not isinstance(node, cst.ClassDef):
+        if not isinstance(node, cst.ClassDef) or depth > 8:
             return False
         where = Where(class_scope.parent or self.index.module_scope, self.index.order_of.get(id(node), 0))
         for base in node.bases:
             names = self.resolver.qualified_names(base.value, where)
             if names & torch.MODULE_BASES or any(n.startswith("torch.nn.") for n in names):
+                return True
+            local_base = local_definition(base.value, where, CLASS, self.index)
+            if local_base is not None and self._is_module_class(local_base, depth + 1):
                 return True
         return False
 
@@ -377,6 +380,9 @@ class TrainingLoops:
         name = leaf(func)
         receiver = func.value if isinstance(func, cst.Attribute) else None
         if name in ("backward", "manual_backward"):
+            if self.resolver.qualified_names(func, where) & torch.CONTEXT_BACKWARD:
+                self._add(GRAD, node, receiver, frame, where)
+                return
             if backward_target(node, where, self.resolver) is not None or name == "manual_backward":
                 self._add(BACKWARD, node, receiver, frame, where)
                 return
@@ -425,6 +431,15 @@ class TrainingLoops:
         if names & torch.SET_GRAD_ENABLED and isinstance(expr, cst.Call):
             return not _is_true(expr.args[0].value if expr.args else None)
         return None
+
+
+def _names_optimizer(expr: cst.BaseExpression) -> bool:
+    """`optimizer`, `opt_G`, `self.optim`, `make_optimizer`, `scaler`; not `scheduler`."""
+    name = dotted_name(expr)
+    if name is None:
+        return False
+    last = name.rsplit(".", 1)[-1]
+    return bool(_OPTIMIZER_NAME.search(last)) and not _SCHEDULER_NAME.search(last)
 
 
 def model_key(expr: Optional[cst.BaseExpression]) -> Optional[str]:

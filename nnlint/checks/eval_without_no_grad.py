@@ -93,8 +93,8 @@ class EvalWithoutNoGrad(Rule):
 
     def leave_Module(self, node: cst.Module) -> None:
         facts = training_loops(self.ctx)
-        if facts is None:
-            return
+        if facts is None or facts.module_function.disables_grad:
+            return  # `torch.set_grad_enabled(False)` at module level: the whole script
         guarded = _called_under_no_grad(facts)
         reported: Set[int] = set()
         for function in facts.functions:

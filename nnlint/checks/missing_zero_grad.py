@@ -78,16 +78,12 @@ def _steps_without_clearing(facts: TrainingLoops, loop: Loop) -> bool:
     for reached in facts.reached(loop):
         event = reached.event
         if event.kind == ZERO_GRAD:
-            return False
+            return False  # also in a helper with loops of its own: precision first
+        if facts.in_looping_helper(reached):
+            continue  # that helper's loops are reported themselves
         backward = backward or event.kind == BACKWARD
         step = step or facts.steps_optimizer(event)
-    if not (backward and step):
-        return False
-    # A zero_grad in a helper that has loops of its own still clears this loop's gradients.
-    return not any(
-        helper is not None and any(e.kind == ZERO_GRAD for e in helper.events)
-        for helper in (facts.helper(r.event) for r in facts.reached(loop))
-    )
+    return backward and step
 
 
 def _descendants(loop: Loop) -> List[Loop]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Set
+from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 
-from nnlint.analysis.dataflow import origin
-from nnlint.analysis.names import leaf
+from nnlint.analysis.dataflow import assigned_value, origin
+from nnlint.analysis.names import Where, leaf
 from nnlint.analysis.training_loops import (
     BACKWARD,
     CALL,
@@ -21,6 +21,10 @@ from nnlint.analysis.training_loops import (
 )
 from nnlint.analysis.tree import children
 from nnlint.rule import Rule, Severity
+
+
+# Assignments followed back from an optimizer's arguments to find the model's parameters.
+_MAX_FOLLOWED = 8
 
 
 class TrainModeNotRestored(Rule):
@@ -104,7 +108,7 @@ class TrainModeNotRestored(Rule):
         if None in restored:
             return None
         for candidate in reached:
-            if candidate.event.kind != EVAL or candidate.event.function.no_grad:
+            if candidate.event.kind != EVAL:
                 continue
             key = _key(facts, candidate)
             if key is None or key in restored:
@@ -129,7 +133,7 @@ def _trains(facts: TrainingLoops, key: str, steps: List[Reached], reached: List[
         made = origin(value) if value is not None else None
         if made is None or not isinstance(made.node, cst.Call):
             unknown = True
-        elif _mentions(made.node, key):
+        elif _mentions(made.node, key, made.where):
             return True
     return unknown and any(r.event.kind == CALL and model_key(r.event.receiver) == key for r in reached)
 
@@ -143,16 +147,21 @@ def _optimizer(call: cst.Call, receiver: cst.BaseExpression) -> cst.BaseExpressi
     return receiver
 
 
-def _mentions(call: cst.Call, key: str) -> bool:
+def _mentions(call: cst.Call, key: str, where: Where) -> bool:
     """`Adam(model.parameters())`, `SGD(list(model.fc.parameters()) + ...)`, `make_opt(model)`;
     for `self.model`, also `Adam(model.parameters())` in the `__init__` that stored it."""
     own = key.rsplit(".", 1)[-1]
-    work: List[cst.CSTNode] = [arg.value for arg in call.args]
+    work: List[Tuple[cst.CSTNode, Where]] = [(arg.value, where) for arg in call.args]
+    followed = 0
     while work:
-        node = work.pop()
+        node, at = work.pop()
         if isinstance(node, (cst.Name, cst.Attribute)):
             name = model_key(node)
             if name is not None and (name == key or name.startswith(key + ".") or name.split(".")[0] == own):
                 return True
-        work.extend(children(node))
+            previous = assigned_value(node, at) if followed < _MAX_FOLLOWED else None
+            if previous is not None:  # `params = [p for p in model.parameters() if ...]`
+                followed += 1
+                work.append((previous.node, previous.where))
+        work.extend((child, at) for child in children(node))
     return False

@@ -150,6 +150,8 @@ SET_GRAD_ENABLED: FrozenSet[str] = frozenset({
 ENABLE_GRAD: FrozenSet[str] = frozenset({"torch.enable_grad", "torch.autograd.enable_grad"})
 # Gradients computed without `.backward()` (adversarial examples, gradient penalties).
 AUTOGRAD_GRAD: FrozenSet[str] = frozenset({"torch.autograd.grad"})
+# Distributed autograd keeps each step's gradients in its own context, not in `.grad`.
+CONTEXT_BACKWARD: FrozenSet[str] = frozenset({"torch.distributed.autograd.backward"})
 GRAD_SCALERS: FrozenSet[str] = frozenset({
     "torch.cuda.amp.GradScaler", "torch.amp.GradScaler", "torch.cpu.amp.GradScaler",
 })
