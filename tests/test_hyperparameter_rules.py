@@ -675,3 +675,19 @@ def test_nn404_thresholds_from_settings():
     assert with_settings(source, "NN404", {"coefficient-max": 0.01}) == [(4, "NN404"), (6, "NN404")]
     assert with_settings(source, "NN404", {"decoupled-weight-decay-max": 0.1}) == [(5, "NN404")]
     assert with_settings(source, "NN404", {}) == []
+
+
+def test_nn401_parameter_groups_of_explicit_tensors_are_inputs():
+    check("""
+    import torch
+    a = torch.optim.SGD([{"params": [image]}, {"params": [mask]}], lr=5.0)
+    b = torch.optim.SGD([{"params": model.parameters()}], lr=5.0)  # expect: NN401
+    """, "NN401")
+
+
+def test_nn401_keras_sgd_with_clipnorm_is_silent_adam_is_not():
+    check("""
+    from tensorflow import keras
+    a = keras.optimizers.SGD(learning_rate=2.0, clipnorm=1.0)
+    b = keras.optimizers.Adam(learning_rate=0.5, clipnorm=1.0)  # expect: NN401
+    """, "NN401")

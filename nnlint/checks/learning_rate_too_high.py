@@ -9,7 +9,7 @@ import libcst as cst
 
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.constants import constants
-from nnlint.analysis.names import leaf, leaves
+from nnlint.analysis.names import defining_scope, leaf, leaves
 from nnlint.analysis.scopes import dotted_name
 from nnlint.checks.values import number_text, shown
 from nnlint.frameworks.hyperparameters import (
@@ -17,6 +17,9 @@ from nnlint.frameworks.hyperparameters import (
     ADAPTIVE,
     OPTIMIZERS,
     SGD,
+    GRADIENT_CLIPPING,
+    KERAS_CLIPPING_ARGUMENTS,
+    LR_MULTIPLIERS,
     VARIABLE_LIST_METHODS,
     VARIABLES,
     Optimizer,
@@ -36,6 +39,8 @@ _VAR_LIST = Param("var_list", None)
 _NAME = Param("name", None)
 _IMAGE_NAME = re.compile(r"image|img|canvas|pixel|adv", re.IGNORECASE)
 _VARIABLE_LEAVES = leaves(VARIABLES)
+_CLIPPING_LEAVES = leaves(GRADIENT_CLIPPING)
+_MULTIPLIER_LEAVES = leaves(LR_MULTIPLIERS)
 _PAIRS = Param("grads_and_vars", 0)
 
 
@@ -80,7 +85,12 @@ class LearningRateTooHigh(Rule):
         "(`Adam([image], lr=2.0)`, `minimize(loss, var_list=[image])`, or `minimize(loss)` "
         "with no `var_list` in a TensorFlow module that makes a variable named like an image, "
         "`init_image = tf.Variable(content)`): style transfer, adversarial examples and feature "
-        "visualisation use large rates on purpose."
+        "visualisation use large rates on purpose.\n"
+        "- `lr=1.0` for an optimizer handed to `LambdaLR`/`MultiplicativeLR`, whose function "
+        "gives the real rate (the Transformer's warm-up schedule).\n"
+        "- SGD (not Adam-family) in a module that clips gradients (`clip_grad_norm_`, "
+        "`tf.clip_by_global_norm`, Keras `clipnorm=`): clipped SGD at 20-30 is how recurrent "
+        "language models are trained."
     )
     example = (
         "import argparse\n"
@@ -114,7 +124,10 @@ class LearningRateTooHigh(Rule):
         super().__init__(ctx, settings)
         # Optimizers over a large learning rate, waiting for the end of the module to learn
         # what they update: (call, its statement, message, the name it is bound to).
-        self._pending: List[Tuple[cst.Call, int, str, Optional[str]]] = []
+        self._pending: List[Tuple[cst.Call, int, str, Optional[str], str]] = []
+        # Optimizers handed to a LambdaLR-style scheduler, which sets the real rate.
+        self._multiplied: Set[str] = set()
+        self._clips_gradients = False
         # Optimizer names whose `minimize`/`apply_gradients` updates explicit input tensors.
         self._updates_inputs: Dict[str, bool] = {}
         # A TF variable named like an image (`init_image = tf.Variable(content)`): an optimizer
@@ -126,9 +139,18 @@ class LearningRateTooHigh(Rule):
         name = self.ctx.leaf(node.func)
         if name in _VARIABLE_LEAVES and not self._image_variable:
             self._image_variable = self._creates_image_variable(node)
+        if name in _CLIPPING_LEAVES and self.ctx.match(node.func, GRADIENT_CLIPPING):
+            self._clips_gradients = True
+            return
+        if name in _MULTIPLIER_LEAVES and node.args and self.ctx.match(node.func, LR_MULTIPLIERS):
+            optimizer = node.args[0].value
+            key = self._key(optimizer)
+            if key is not None:
+                self._multiplied.add(key)
+            return
         if name in VARIABLE_LIST_METHODS and isinstance(node.func, cst.Attribute):
             receiver = node.func.value
-            key = dotted_name(receiver) if not isinstance(receiver, cst.Call) else f"#{id(receiver)}"
+            key = self._key(receiver)
             if key is not None:
                 if _updates_explicit_tensors(node):
                     self._updates_inputs[key] = True
@@ -152,6 +174,9 @@ class LearningRateTooHigh(Rule):
             return
         if spec.takes_params and node.args and _explicit_tensors(node.args[0].value):
             return
+        if any(arg.keyword is not None and arg.keyword.value in KERAS_CLIPPING_ARGUMENTS for arg in node.args) \
+                and spec.family != ADAPTIVE:
+            return
         kind = {ADAPTIVE: "adaptive optimizers", ADAGRAD: "Adagrad"}.get(spec.family, "SGD")
         typical = "1e-3" if spec.family == ADAPTIVE else "0.1"
         message = (
@@ -159,14 +184,16 @@ class LearningRateTooHigh(Rule):
             f"or above {number_text(threshold)}, where {kind} usually diverge; start from "
             f"about {typical}."
         )
-        self._pending.append((node, self.ctx.order, message, self._bound_name(node)))
+        self._pending.append((node, self.ctx.order, message, self._bound_key(node), spec.family))
 
     def leave_Module(self, node: cst.Module) -> None:
-        for call, statement, message, bound in self._pending:
-            if self._updates_inputs.get(f"#{id(call)}") or (bound and self._updates_inputs.get(bound)):
+        for call, statement, message, bound, family in self._pending:
+            keys = {f"#{id(call)}", bound} - {None}
+            if keys & self._updates_inputs.keys() or keys & self._multiplied:
                 continue
-            key = bound or f"#{id(call)}"
-            if self._image_variable and key in self._all_variables:
+            if self._image_variable and keys & self._all_variables:
+                continue
+            if self._clips_gradients and family != ADAPTIVE:
                 continue
             self.report(call, message, statement=statement)
 
@@ -174,7 +201,7 @@ class LearningRateTooHigh(Rule):
         if not self.ctx.match(node.func, VARIABLES):
             return False
         parent = self.ctx.parent()
-        names = [self._bound_name(node) or ""]
+        names = [self._bound_text(node) or ""]
         label = argument(node, _NAME)
         if isinstance(label, cst.SimpleString):
             names.append(label.value)
@@ -189,13 +216,31 @@ class LearningRateTooHigh(Rule):
             return self.settings["sgd-max"]
         return None
 
-    def _bound_name(self, node: cst.Call) -> Optional[str]:
+    def _bound_target(self, node: cst.Call) -> Optional[cst.BaseExpression]:
         parent = self.ctx.parent()
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
-            return dotted_name(parent.targets[0].target)
+            return parent.targets[0].target
         if isinstance(parent, (cst.AnnAssign, cst.NamedExpr)):
-            return dotted_name(parent.target)
+            return parent.target
         return None
+
+    def _bound_text(self, node: cst.Call) -> Optional[str]:
+        target = self._bound_target(node)
+        return dotted_name(target) if target is not None else None
+
+    def _bound_key(self, node: cst.Call) -> Optional[str]:
+        target = self._bound_target(node)
+        return self._key(target) if target is not None else None
+
+    def _key(self, expr: cst.BaseExpression) -> Optional[str]:
+        """Identifies an optimizer across the module: the call itself, a variable of one
+        scope (two functions' `optimizer` are different objects), or an attribute path."""
+        if isinstance(expr, cst.Call):
+            return f"#{id(expr)}"
+        if isinstance(expr, cst.Name):
+            scope = defining_scope(expr.value, self.ctx.scope)
+            return f"{id(scope)}:{expr.value}"
+        return dotted_name(expr)
 
 
 def _learning_rate(call: cst.Call, spec: Optimizer) -> Optional[cst.BaseExpression]:
@@ -207,13 +252,20 @@ def _learning_rate(call: cst.Call, spec: Optimizer) -> Optional[cst.BaseExpressi
 
 
 def _explicit_tensors(expr: cst.BaseExpression) -> bool:
-    """A literal list of tensors that are not named like weights (`[image]`, `[x_adv]`)."""
+    """A literal list of tensors that are not named like weights (`[image]`, `[x_adv]`), also
+    as a parameter group's `params`."""
     if not isinstance(expr, (cst.List, cst.Tuple)) or not expr.elements:
         return False
     for element in expr.elements:
         value = element.value
-        if isinstance(element, cst.StarredElement) or isinstance(value, cst.Dict):
+        if isinstance(element, cst.StarredElement):
             return False
+        if isinstance(value, cst.Dict):  # a parameter group: `{"params": [image], "lr": ...}`
+            params = next((e.value for e in value.elements if isinstance(e, cst.DictElement)
+                           and isinstance(e.key, cst.SimpleString) and e.key.value[1:-1] == "params"), None)
+            if params is not None and _explicit_tensors(params):
+                return True
+            continue
         name = dotted_name(value)
         if name is None or not _WEIGHT_NAME.match(name.rsplit(".", 1)[-1]):
             return True

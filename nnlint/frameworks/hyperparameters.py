@@ -115,6 +115,17 @@ OPTIMIZERS: Dict[str, Optimizer] = _optimizers()
 
 # Methods of an optimizer whose `var_list=` (or gradient/variable pairs) say what it updates.
 VARIABLE_LIST_METHODS = frozenset({"minimize", "compute_gradients", "apply_gradients"})
+# Schedulers that multiply the optimizer's learning rate by a function of the step: with them
+# `lr=1.0` is the idiom for "the function gives the rate" (the Transformer's warm-up schedule).
+LR_MULTIPLIERS = frozenset({"torch.optim.lr_scheduler.LambdaLR", "torch.optim.lr_scheduler.MultiplicativeLR"})
+# Gradient clipping bounds each step to the learning rate times the clipping norm, which is how
+# SGD at 20-30 trains recurrent language models.
+GRADIENT_CLIPPING = frozenset({
+    "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_norm", "torch.nn.utils.clip_grad_value_",
+    "torch.nn.utils.clip_grad.clip_grad_norm_", "tensorflow.clip_by_global_norm", "tensorflow.clip_by_norm",
+})
+# Keras optimizer arguments that clip every gradient.
+KERAS_CLIPPING_ARGUMENTS = frozenset({"clipnorm", "clipvalue", "global_clipnorm"})
 
 # -- Dropout (NN402) --------------------------------------------------------------------------
 
