@@ -403,6 +403,12 @@ def _on_graph(finalize: Finalize, graphs: Set[str]) -> bool:
     return isinstance(receiver, cst.Attribute) and receiver.attr.value == "graph"
 
 
+def graph_mode_facts(ctx: "FileContext") -> Optional[GraphFacts]:
+    """The module's graph facts when it is TF1 graph-mode code (sessions, placeholders)."""
+    facts = graph_facts(ctx)
+    return facts if facts is not None and facts.graph_mode else None
+
+
 def graph_facts(ctx: "FileContext") -> Optional[GraphFacts]:
     """The module's graph facts, computed once; None when it imports neither TensorFlow nor Keras."""
     facts = ctx.memo.get("tf_graph", False)

@@ -11,7 +11,7 @@ from nnlint.analysis.arguments import argument
 from nnlint.analysis.constants import constants
 from nnlint.analysis.names import leaves
 from nnlint.analysis.scopes import dotted_name
-from nnlint.analysis.tf_graph import graph_facts
+from nnlint.analysis.tf_graph import graph_mode_facts
 from nnlint.checks.values import number_text, shown
 from nnlint.frameworks.hyperparameters import (
     DROPOUT,
@@ -103,8 +103,7 @@ class DropoutKeepProbConfusion(Rule):
             return (DropoutArgument(TF_NN_DROPOUT_KEEP, KEEP),)
         if argument(node, TF_NN_DROPOUT_RATE) is not None:
             return (DropoutArgument(TF_NN_DROPOUT_RATE, RATE),)
-        facts = graph_facts(self.ctx)
-        if facts is not None and facts.graph_mode:
+        if graph_mode_facts(self.ctx) is not None:
             return (DropoutArgument(TF_NN_DROPOUT_SECOND, KEEP),)
         return ()
 

@@ -7,7 +7,7 @@ from typing import Iterator
 import libcst as cst
 
 from nnlint.analysis.graph_ops import builds_op, reinitializes_model, reloads_model
-from nnlint.analysis.tf_graph import CallSite, GraphFacts, graph_facts
+from nnlint.analysis.tf_graph import CallSite, GraphFacts, graph_mode_facts
 from nnlint.rule import Rule, Severity
 
 
@@ -76,8 +76,8 @@ class GraphGrowthInLoop(Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        facts = graph_facts(self.ctx)
-        if facts is None or not facts.graph_mode:
+        facts = graph_mode_facts(self.ctx)
+        if facts is None:
             return
         site = facts.site(node)
         if site is None or site.loop is None or not builds_op(site, facts):

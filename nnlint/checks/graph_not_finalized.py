@@ -7,7 +7,7 @@ from typing import Union
 import libcst as cst
 
 from nnlint.analysis.sessions import MONITORED, UNKNOWN
-from nnlint.analysis.tf_graph import GraphFacts, Loop, graph_facts
+from nnlint.analysis.tf_graph import GraphFacts, Loop, graph_mode_facts
 from nnlint.rule import Rule, Severity
 
 
@@ -65,8 +65,8 @@ class GraphNotFinalized(Rule):
         self._check(node, node.test)
 
     def _check(self, node: Union[cst.For, cst.While], header: cst.BaseExpression) -> None:
-        facts = graph_facts(self.ctx)
-        if facts is None or not facts.graph_mode:
+        facts = graph_mode_facts(self.ctx)
+        if facts is None:
             return
         loop = facts.loop(node)
         if loop is None or loop.in_tf_function or not _needs_finalize_before(loop, facts):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis.graph_ops import reinitializes_model
-from nnlint.analysis.tf_graph import graph_facts
+from nnlint.analysis.tf_graph import graph_mode_facts
 from nnlint.rule import Rule, Severity
 
 
@@ -58,8 +58,8 @@ class InitializerRunInLoop(Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        facts = graph_facts(self.ctx)
-        if facts is None or not facts.graph_mode:
+        facts = graph_mode_facts(self.ctx)
+        if facts is None:
             return
         site = facts.site(node)
         if site is None or not reinitializes_model(site, facts):

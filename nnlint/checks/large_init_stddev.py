@@ -12,7 +12,7 @@ from nnlint.analysis.constants import constants
 from nnlint.analysis.dataflow import assigned_value, origin
 from nnlint.analysis.names import leaves
 from nnlint.analysis.scopes import dotted_name
-from nnlint.analysis.tf_graph import graph_facts
+from nnlint.analysis.tf_graph import graph_mode_facts
 from nnlint.checks.values import number_text, shown
 from nnlint.frameworks.hyperparameters import (
     EMBEDDING_LAYERS,
@@ -188,8 +188,7 @@ class LargeInitStddev(Rule):
         call = self.ctx.parent(2)
         if isinstance(call, cst.Call) and self.ctx.match(call.func, {GET_VARIABLE}):
             return True
-        facts = graph_facts(self.ctx)
-        return facts is not None and facts.graph_mode
+        return graph_mode_facts(self.ctx) is not None
 
     def _torch_weight(self, expr: cst.BaseExpression) -> Optional[Tuple[str, ...]]:
         """The weight's name, unless it is a bias or an embedding's weight (named so, made by
