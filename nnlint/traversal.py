@@ -15,15 +15,9 @@ import libcst as cst
 
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.scopes import expression_scope
-from nnlint.analysis.tree import child_fields
+from nnlint.analysis.tree import STATEMENT_TYPES, child_fields
 from nnlint.rule import Rule, RuleFailure
 
-_STATEMENTS = frozenset(
-    cls
-    for cls in vars(cst).values()
-    if isinstance(cls, type)
-    and issubclass(cls, (cst.BaseSmallStatement, cst.BaseCompoundStatement))
-)
 _DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
 _EXPRESSION_SCOPES = frozenset({cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp})
 
@@ -86,7 +80,7 @@ def traverse(module: cst.Module, ctx: FileContext, rules: Sequence[Rule]) -> Lis
         node = item
         node_type = type(node)
         stack.append(node)
-        if node_type in _STATEMENTS:
+        if node_type in STATEMENT_TYPES:
             order = order_of.get(id(node))
             if order is not None:
                 ctx.order = order

@@ -184,7 +184,7 @@ class Constants:
         made = assigned_value(mapping, where)
         if made is None or self._mutated(("key", dotted_name(mapping), key)):
             return None
-        found = _dict_entry(made.node, key)
+        found = dict_entry(made.node, key)
         if found is None:
             return None
         return self._value(found, made.where, depth + 1)
@@ -201,7 +201,7 @@ class Constants:
             made = assigned_value(func.value, where)
             if made is None or not _is_dict(made.node) or self._mutated(("key", dotted_name(func.value), key)):
                 return None
-            found = _dict_entry(made.node, key)
+            found = dict_entry(made.node, key)
             if found is not None:
                 return self._value(found, made.where, depth + 1)
             if len(expr.args) == 2:
@@ -333,7 +333,8 @@ def _parses_arguments(expr: cst.BaseExpression) -> bool:
     return bool(_PARSER_CALL.search(leaf))
 
 
-def _dict_entry(node: cst.BaseExpression, key: str) -> Optional[cst.BaseExpression]:
+def dict_entry(node: cst.BaseExpression, key: str) -> Optional[cst.BaseExpression]:
+    """The value under a string key of a `{...}` literal or a `dict(...)` call, if written there."""
     if isinstance(node, cst.Dict):
         for element in node.elements:
             if isinstance(element, cst.DictElement) and _string(element.key) == key:

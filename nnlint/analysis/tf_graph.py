@@ -22,18 +22,13 @@ import libcst as cst
 from nnlint.analysis.names import NameResolver, Where, defining_scope, visible_bindings
 from nnlint.analysis.scopes import ASSIGN, MODULE, Scope, ScopeIndex, expression_scope
 from nnlint.analysis.sessions import CLOSING, SessionOrigin, run_receiver
-from nnlint.analysis.tree import children
+from nnlint.analysis.tree import STATEMENT_TYPES, children
 from nnlint.frameworks import keras, tensorflow
 
 if TYPE_CHECKING:
     from nnlint.analysis.context import FileContext
 
 _GRAPH_MODE_LEAVES = frozenset(name.rsplit(".", 1)[-1] for name in tensorflow.GRAPH_MODE_MARKERS)
-_STATEMENTS = frozenset(
-    cls
-    for cls in vars(cst).values()
-    if isinstance(cls, type) and issubclass(cls, (cst.BaseSmallStatement, cst.BaseCompoundStatement))
-)
 # The nodes the walk notes something about, by exact type; every other node is only descended.
 _DEFINITION, _LAMBDA, _COMPREHENSION, _LOOP, _IF, _WITH, _CALL, _ATTRIBUTE, _RELEASE = (
     "definition", "lambda", "comprehension", "loop", "if", "with", "call", "attribute", "release",
@@ -236,7 +231,7 @@ class GraphFacts:
             node, frame = work.pop()
             self._seq += 1
             node_type = type(node)
-            if node_type in _STATEMENTS:
+            if node_type in STATEMENT_TYPES:
                 order = order_of.get(id(node))
                 if order is not None and order != frame.order:
                     frame = frame._replace(order=order, call=None)

@@ -19,13 +19,15 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, NamedTuple, O
 
 import libcst as cst
 
+from nnlint.analysis.arguments import argument
 from nnlint.analysis.dataflow import Value, origin
 from nnlint.analysis.definitions import local_definition
 from nnlint.analysis.losses import backward_target
 from nnlint.analysis.names import NameResolver, Where, leaf, visible_bindings
 from nnlint.analysis.scopes import CLASS, DEF, Scope, ScopeIndex, dotted_name, expression_scope
-from nnlint.analysis.tree import children
+from nnlint.analysis.tree import STATEMENT_TYPES, children
 from nnlint.frameworks import torch
+from nnlint.frameworks.params import Param
 
 if TYPE_CHECKING:
     from nnlint.analysis.context import FileContext
@@ -40,11 +42,6 @@ EVAL = "eval"  # `model.eval()`, `model.train(False)`
 CALL = "call"  # any other call
 ASSIGN = "assign"  # `x = ...` with one target, and `x += ...` (`receiver` is the target)
 
-_STATEMENTS = frozenset(
-    cls
-    for cls in vars(cst).values()
-    if isinstance(cls, type) and issubclass(cls, (cst.BaseSmallStatement, cst.BaseCompoundStatement))
-)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 # The node types the walk notes something about (by exact type: `isinstance` on LibCST's
 # abstract classes costs more than the rest of the walk); every other node is only descended.
@@ -235,13 +232,8 @@ class TrainingLoops:
         position = names.index(expr.value)
         if event.function.scope.self_name is not None:
             position -= 1  # `self.helper(net)` passes `self` implicitly
-        for arg in via.node.args:
-            if arg.keyword is not None and arg.keyword.value == expr.value:
-                return Value(arg.value, via.where)
-        positional = [arg for arg in via.node.args if arg.keyword is None]
-        if any(arg.star for arg in positional) or not 0 <= position < len(positional):
-            return None
-        return Value(positional[position].value, via.where)
+        passed = argument(via.node, Param(expr.value, position if position >= 0 else None))
+        return Value(passed, via.where) if passed is not None else None
 
     def is_model(self, callee: cst.BaseExpression, where: Where) -> bool:
         """A call of `callee` runs a model: `self(x)` in an `nn.Module`, an object made by an
@@ -315,7 +307,7 @@ class TrainingLoops:
         no_overrides: Dict[int, _Frame] = {}
         while work:
             node, frame = work.pop()
-            if type(node) in _STATEMENTS:
+            if type(node) in STATEMENT_TYPES:
                 order = order_of.get(id(node))
                 if order is not None:
                     frame = frame._replace(order=order)

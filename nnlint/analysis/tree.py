@@ -22,6 +22,13 @@ _SKIPPED_FIELDS = frozenset({
 
 _child_fields: Dict[type, Tuple[str, ...]] = {}
 
+# Every statement node type, by exact type: the walks number statements by these.
+STATEMENT_TYPES = frozenset(
+    cls
+    for cls in vars(cst).values()
+    if isinstance(cls, type) and issubclass(cls, (cst.BaseSmallStatement, cst.BaseCompoundStatement))
+)
+
 
 def child_fields(node_type: type) -> Tuple[str, ...]:
     """The names of the fields of `node_type` that may hold child nodes, in source order."""

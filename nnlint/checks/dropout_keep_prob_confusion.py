@@ -18,9 +18,9 @@ from nnlint.frameworks.hyperparameters import (
     KEEP,
     RATE,
     TF_NN_DROPOUT,
+    TF1_NN_DROPOUT_KEEP,
     TF_NN_DROPOUT_KEEP,
     TF_NN_DROPOUT_RATE,
-    TF_NN_DROPOUT_SECOND,
     DropoutArgument,
 )
 from nnlint.rule import Option, Rule, Severity
@@ -99,16 +99,14 @@ class DropoutKeepProbConfusion(Rule):
                 return
 
     def _tf_nn_dropout(self, node: cst.Call):
-        if argument(node, TF_NN_DROPOUT_KEEP) is not None:
-            return (DropoutArgument(TF_NN_DROPOUT_KEEP, KEEP),)
-        if argument(node, TF_NN_DROPOUT_RATE) is not None:
-            return (DropoutArgument(TF_NN_DROPOUT_RATE, RATE),)
+        if argument(node, TF_NN_DROPOUT_RATE.param) is not None:
+            return (TF_NN_DROPOUT_RATE,)
         if graph_mode_facts(self.ctx) is not None:
-            return (DropoutArgument(TF_NN_DROPOUT_SECOND, KEEP),)
-        return ()
+            return (TF1_NN_DROPOUT_KEEP,)
+        return (TF_NN_DROPOUT_KEEP,)
 
     def _check(self, node: cst.Call, api: str, spec: DropoutArgument, expr: cst.BaseExpression) -> bool:
-        label = f"`{spec.param.keyword}=`" if spec.param.keyword else "the second argument"
+        label = f"`{spec.param.keyword}`"
         if spec.meaning == RATE:
             keep_name = _keep_name(expr)
             if keep_name is not None:

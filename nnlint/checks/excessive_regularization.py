@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from nnlint.analysis.arguments import argument
-from nnlint.analysis.constants import constants
+from nnlint.analysis.constants import constants, dict_entry
 from nnlint.analysis.names import leaves
 from nnlint.checks.values import number_text, shown
 from nnlint.frameworks.hyperparameters import OPTIMIZERS, REGULARIZERS, Optimizer
@@ -120,10 +120,7 @@ def _weight_decays(node: cst.Call, spec: Optimizer) -> Iterator[cst.BaseExpressi
         yield expr
     if spec.takes_params and node.args and isinstance(node.args[0].value, (cst.List, cst.Tuple)):
         for element in node.args[0].value.elements:
-            group = element.value
-            if isinstance(group, cst.Dict):
-                for item in group.elements:
-                    if isinstance(item, cst.DictElement) and isinstance(item.key, cst.SimpleString) \
-                            and item.key.value.strip("'\"") == "weight_decay":
-                        yield item.value
+            decay = dict_entry(element.value, "weight_decay")
+            if decay is not None:
+                yield decay
 

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from nnlint.analysis.arguments import argument
-from nnlint.analysis.constants import constants
+from nnlint.analysis.constants import constants, dict_entry
 from nnlint.analysis.names import defining_scope, leaf, leaves
 from nnlint.analysis.scopes import dotted_name
 from nnlint.checks.values import number_text, shown
@@ -261,8 +261,7 @@ def _explicit_tensors(expr: cst.BaseExpression) -> bool:
         if isinstance(element, cst.StarredElement):
             return False
         if isinstance(value, cst.Dict):  # a parameter group: `{"params": [image], "lr": ...}`
-            params = next((e.value for e in value.elements if isinstance(e, cst.DictElement)
-                           and isinstance(e.key, cst.SimpleString) and e.key.value[1:-1] == "params"), None)
+            params = dict_entry(value, "params")
             if params is not None and _explicit_tensors(params):
                 return True
             continue

@@ -177,11 +177,12 @@ DROPOUT: Dict[str, Tuple[DropoutArgument, ...]] = {
     )},
 }
 
-# `tf.nn.dropout` changed meaning: TF1's second argument is `keep_prob`, TF2's is `rate`.
+# `tf.nn.dropout` changed meaning: TF1's second parameter is `keep_prob`, TF2's is `rate`. By
+# keyword each is unambiguous; by position the TensorFlow version decides.
 TF_NN_DROPOUT = "tensorflow.nn.dropout"
-TF_NN_DROPOUT_KEEP = Param("keep_prob", None)
-TF_NN_DROPOUT_RATE = Param("rate", None)
-TF_NN_DROPOUT_SECOND = Param("", 1)
+TF_NN_DROPOUT_RATE = DropoutArgument(Param("rate", None), RATE)
+TF_NN_DROPOUT_KEEP = DropoutArgument(Param("keep_prob", None), KEEP)
+TF1_NN_DROPOUT_KEEP = DropoutArgument(Param("keep_prob", 1), KEEP)
 
 # -- Normal initialisation (NN403) -----------------------------------------------------------
 
