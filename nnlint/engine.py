@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple, Type
 
 import libcst as cst
 
@@ -16,6 +16,7 @@ from nnlint.analysis.context import FileContext
 from nnlint.analysis.names import NameResolver
 from nnlint.analysis.scopes import build_scopes
 from nnlint.checks import ALL_RULES, RULES_BY_CODE
+from nnlint.checks.unused_noqa import CODE as UNUSED_NOQA, unused_noqa
 from nnlint.positions import Locator
 from nnlint.rule import Diagnostic, Edit, Finding, Fix, Rule
 from nnlint.source import SourceError, decode, python_parse, split_lines
@@ -84,8 +85,13 @@ def lint_source(
 ) -> FileResult:
     """Check one file's text with the rules whose codes are in `selected`."""
     result = FileResult(path)
-    if skips_file(text) or not _FRAMEWORK_MENTION.search(text):
+    if skips_file(text):
         result.skipped = True
+        return result
+    if not _FRAMEWORK_MENTION.search(text):
+        result.skipped = True
+        if UNUSED_NOQA in selected and not ignore_noqa and "noqa" in text:
+            _report_unused_noqa(result, split_lines(text), {}, selected, analysed=False)
         return result
     depth = _bracket_depth(text)
     if depth > MAX_NESTING:
@@ -122,9 +128,22 @@ def lint_source(
         return result
     result.internal_errors.extend(f.describe() for f in failures)
     findings = [finding for rule in rules for finding in rule.findings]
+    silenced: Dict[int, Set[str]] = {}
     if findings:
-        _add_diagnostics(result, module, ctx.index.statements, text, findings, ignore_noqa)
+        _add_diagnostics(result, module, ctx.index.statements, text, findings, ignore_noqa, silenced)
+    if UNUSED_NOQA in selected and not ignore_noqa and "noqa" in text:
+        _report_unused_noqa(result, result.lines or split_lines(text), silenced, selected, analysed=True)
     return result
+
+
+def _report_unused_noqa(
+    result: FileResult, lines: List[str], silenced: Dict[int, Set[str]], selected: FrozenSet[str], analysed: bool
+) -> None:
+    found = unused_noqa(result.path, lines, silenced, selected, frozenset(RULES_BY_CODE), analysed)
+    if found:
+        result.diagnostics.extend(found)
+        result.diagnostics.sort(key=Diagnostic.sort_key)
+        result.lines = lines
 
 
 def _add_diagnostics(
@@ -134,7 +153,10 @@ def _add_diagnostics(
     text: str,
     findings: Sequence[Finding],
     ignore_noqa: bool,
+    silenced: Dict[int, Set[str]],
 ) -> None:
+    """Turn findings into diagnostics, leaving out those a `# noqa` silences (recorded in
+    `silenced` by line, for NN001)."""
     locator = Locator(module, text, statements)
     lines = split_lines(text)
     for finding in findings:
@@ -146,6 +168,7 @@ def _add_diagnostics(
             return
         line = start[0]
         if not ignore_noqa and is_silenced(lines[line - 1], finding.code):
+            silenced.setdefault(line, set()).add(finding.code)
             continue
         fix = None
         if finding.fix is not None:

@@ -6,7 +6,9 @@ Only lines that carry a finding are examined, so files without findings pay noth
 from __future__ import annotations
 
 import re
-from typing import FrozenSet, Optional
+import tokenize
+from dataclasses import dataclass
+from typing import FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 _NOQA = re.compile(
     r"#\s*noqa(?P<sep>\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?",
@@ -35,3 +37,49 @@ def is_silenced(line: str, code: str) -> bool:
 
 def skips_file(text: str) -> bool:
     return "skip-file" in text and _SKIP_FILE.search(text) is not None
+
+
+@dataclass(frozen=True)
+class NoqaComment:
+    """A `# noqa` directive in a real comment (not in a string), with its place in the line."""
+
+    line: int  # 1-based
+    start: int  # 0-based column where the directive's `#` is
+    end: int  # 0-based column just after its last code
+    codes: Tuple[Tuple[str, int, int], ...]  # (CODE, start, end) of each code; empty when bare
+
+
+def noqa_comments(lines: Sequence[str]) -> List[NoqaComment]:
+    """Every `# noqa` directive in the comments of a file (found with Python's tokenizer, so a
+    `# noqa` inside a string is not one). A file the tokenizer rejects has none."""
+    if not any("noqa" in line.lower() for line in lines):
+        return []
+    found: List[NoqaComment] = []
+    try:
+        for token in tokenize.generate_tokens(_readline(lines)):
+            if token.type == tokenize.COMMENT and "noqa" in token.string.lower():
+                comment = _directive(token.string, *token.start)
+                if comment is not None:
+                    found.append(comment)
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    return found
+
+
+def _readline(lines: Sequence[str]):
+    source: Iterator[str] = iter([line + "\n" for line in lines])
+    return lambda: next(source, "")
+
+
+def _directive(comment: str, line: int, column: int) -> Optional[NoqaComment]:
+    match = _NOQA.search(comment)
+    if match is None:
+        return None
+    codes: Tuple[Tuple[str, int, int], ...] = ()
+    if match.group("codes"):
+        offset = column + match.start("codes")
+        codes = tuple(
+            (code.group().upper(), offset + code.start(), offset + code.end())
+            for code in re.finditer(r"[A-Za-z]+[0-9]+", match.group("codes"))
+        )
+    return NoqaComment(line, column + match.start(), column + match.end(), codes)

@@ -472,7 +472,7 @@ def test_cli_select_more_specific_than_config_ignore(tmp_path):
 ])
 def test_noqa_comments(tmp_path, comment, silenced):
     write(tmp_path / "train.py", SIGMOID_LOG.rstrip("\n") + "  " + comment + "\n")
-    result = invoke(["--format", "concise", "train.py"])
+    result = invoke(["--format", "concise", "--ignore", "NN001", "train.py"])
     if silenced:
         assert result.exit_code == 0 and result.stdout == ""
     else:
@@ -482,13 +482,14 @@ def test_noqa_comments(tmp_path, comment, silenced):
 
 def test_noqa_only_silences_its_own_line(tmp_path):
     write(tmp_path / "train.py", "import tensorflow as tf\np = tf.sigmoid(z)  # noqa\nl = tf.log(p)\n")
-    assert found(["train.py"]) == [("train.py", 3, 5, "NN101")]
+    assert found(["train.py"]) == [("train.py", 2, 20, "NN001"), ("train.py", 3, 5, "NN101")]
 
 
 def test_noqa_on_first_line_of_multiline_finding(tmp_path):
     write(tmp_path / "first.py", "import tensorflow as tf\np = tf.sigmoid(z)\nl = tf.log(  # noqa: NN101\n    p\n)\n")
     write(tmp_path / "last.py", "import tensorflow as tf\np = tf.sigmoid(z)\nl = tf.log(\n    p\n)  # noqa: NN101\n")
-    assert found(["first.py", "last.py"]) == [("last.py", 3, 5, "NN101")]
+    # The `# noqa` on the last line silences nothing, and NN001 says so.
+    assert found(["first.py", "last.py"]) == [("last.py", 3, 5, "NN101"), ("last.py", 5, 4, "NN001")]
 
 
 def test_noqa_silences_one_code_of_two_on_a_line(tmp_path):
@@ -506,7 +507,7 @@ def test_ignore_noqa_reports_everything(tmp_path):
         "b = tf.log(p)  # noqa: NN101\n"
         "c = tf.log(tf.nn.softmax(x))  # noqa: NN103,NN101\n"
     ))
-    assert found(["train.py"]) == []
+    assert found(["train.py"]) == [("train.py", 5, 31, "NN001")]  # NN101 is stale there
     assert found(["--ignore-noqa", "train.py"]) == [
         ("train.py", 3, 5, "NN101"), ("train.py", 4, 5, "NN101"), ("train.py", 5, 5, "NN103"),
     ]

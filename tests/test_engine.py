@@ -55,7 +55,7 @@ def test_positions_are_one_based_with_exclusive_ends():
 
 def test_noqa_applies_to_the_first_line_of_a_multiline_finding():
     code = "import torch\nx = torch.log(  # noqa: NN101\n    torch.sigmoid(z))\ny = torch.log(\n    torch.sigmoid(z))  # noqa: NN101\n"
-    assert [(d.line, d.noqa_line) for d in lint(code).diagnostics] == [(4, 4)]
+    assert [(d.line, d.noqa_line) for d in lint(code, "NN1").diagnostics] == [(4, 4)]
 
 
 def test_no_traceback_reaches_the_user_on_a_crash_outside_the_rules(tmp_path):

@@ -132,6 +132,8 @@ class GraphFacts:
         self.loops: Dict[int, Loop] = {}
         self.sites: Dict[int, CallSite] = {}
         self.finalizers: List[Finalize] = []
+        # Every `<x>.initializer` read (a variable's initializer op, or a tf.data iterator's).
+        self.initializer_reads: List[Tuple[cst.Attribute, Where]] = []
         # Where sessions are closed or handed over: name -> the function scopes around each event.
         # Where sessions are closed or handed over: (the scope that binds the name, name), and
         # (the class whose `self.<attr>` it is, or None for another object's, attr).
@@ -291,8 +293,11 @@ class GraphFacts:
             self._note_call(node, frame, where, parents)
             return frame._replace(call=node)
         elif kind == _ATTRIBUTE:
-            if node.attr.value in ("close", "__exit__"):
+            attr = node.attr.value
+            if attr in ("close", "__exit__"):
                 self._release(node.value, frame)
+            elif attr == "initializer":
+                self.initializer_reads.append((node, where))
         elif node.value is not None:  # return, yield, assignment
             self._release(node.value, frame)
         return frame

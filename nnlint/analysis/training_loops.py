@@ -280,10 +280,31 @@ class TrainingLoops:
             )
         return self._switched
 
-    def _is_module_class(self, class_scope: Scope, depth: int = 0) -> bool:
-        """A class of this module that defines `forward` or derives from an `nn.Module`,
-        directly or through a base class of this module."""
-        if "forward" in class_scope.bindings:
+    def is_module_instance(self, expr: cst.BaseExpression, where: Where) -> bool:
+        """`expr` is known to hold an `nn.Module`: it was made by a `torch.nn` class, a
+        torchvision/timm model factory, or a class of this module that derives from
+        `nn.Module` (directly or through another class of this module). Unlike `is_model`,
+        no name or `forward` method counts as evidence."""
+        made = origin(Value(expr, where))
+        node = made.node
+        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and (
+            node.func.attr.value in _SAME_MODULE or node.func.attr.value in ("train", "eval")
+        ):
+            node = node.func.value
+        if not isinstance(node, cst.Call):
+            return False
+        names = self.resolver.qualified_names(node.func, made.where)
+        if any(n.startswith(torch.MODULE_FACTORY_PREFIXES) for n in names):
+            return True
+        if any(_is_torch_nn_class(n) for n in names):
+            return True
+        owner = local_definition(node.func, made.where, CLASS, self.index)
+        return owner is not None and self._is_module_class(owner, by_forward=False)
+
+    def _is_module_class(self, class_scope: Scope, depth: int = 0, by_forward: bool = True) -> bool:
+        """A class of this module that derives from an `nn.Module`, directly or through a base
+        class of this module; `by_forward` also counts any class that defines `forward`."""
+        if by_forward and "forward" in class_scope.bindings:
             return True
         node = class_scope.node
         if not isinstance(node, cst.ClassDef) or depth > 8:
@@ -294,7 +315,7 @@ class TrainingLoops:
             if names & torch.MODULE_BASES or any(n.startswith("torch.nn.") for n in names):
                 return True
             local_base = local_definition(base.value, where, CLASS, self.index)
-            if local_base is not None and self._is_module_class(local_base, depth + 1):
+            if local_base is not None and self._is_module_class(local_base, depth + 1, by_forward):
                 return True
         return False
 
@@ -432,6 +453,15 @@ def _names_optimizer(expr: cst.BaseExpression) -> bool:
         return False
     last = name.rsplit(".", 1)[-1]
     return bool(_OPTIMIZER_NAME.search(last)) and not _SCHEDULER_NAME.search(last)
+
+
+def _is_torch_nn_class(name: str) -> bool:
+    """`torch.nn.Linear`, `torch.nn.parallel.DistributedDataParallel`; not `torch.nn.Parameter`
+    or anything in `torch.nn.functional`, `torch.nn.init` and `torch.nn.utils`."""
+    if not name.startswith("torch.nn.") or name.startswith(torch.NOT_MODULE_PREFIXES):
+        return False
+    last = name.rsplit(".", 1)[-1]
+    return last[:1].isupper() and last not in torch.NOT_MODULE_CLASSES
 
 
 def model_key(expr: Optional[cst.BaseExpression]) -> Optional[str]:

@@ -7,8 +7,10 @@ from typing import Dict, Tuple, Type
 from nnlint.checks.dropout_keep_prob_confusion import DropoutKeepProbConfusion
 from nnlint.checks.eval_without_no_grad import EvalWithoutNoGrad
 from nnlint.checks.excessive_regularization import ExcessiveRegularization
+from nnlint.checks.forward_called_directly import ForwardCalledDirectly
 from nnlint.checks.graph_growth_in_loop import GraphGrowthInLoop
 from nnlint.checks.graph_not_finalized import GraphNotFinalized
+from nnlint.checks.inference_in_train_mode import InferenceInTrainMode
 from nnlint.checks.initializer_run_in_loop import InitializerRunInLoop
 from nnlint.checks.large_init_stddev import LargeInitStddev
 from nnlint.checks.learning_rate_too_high import LearningRateTooHigh
@@ -17,13 +19,17 @@ from nnlint.checks.log_without_epsilon import LogWithoutEpsilon
 from nnlint.checks.loss_accumulated_with_graph import LossAccumulatedWithGraph
 from nnlint.checks.missing_zero_grad import MissingZeroGrad
 from nnlint.checks.model_reloaded_in_loop import ModelReloadedInLoop
+from nnlint.checks.requires_grad_typo import RequiresGradTypo
 from nnlint.checks.session_not_closed import SessionNotClosed
 from nnlint.checks.syntax_error import SyntaxErrorRule
 from nnlint.checks.train_mode_not_restored import TrainModeNotRestored
+from nnlint.checks.unused_noqa import UnusedNoqa
+from nnlint.checks.variables_never_initialized import VariablesNeverInitialized
 from nnlint.rule import Rule
 
 ALL_RULES: Tuple[Type[Rule], ...] = (
     SyntaxErrorRule,
+    UnusedNoqa,
     LogWithoutEpsilon,
     LogOfSoftmax,
     GraphGrowthInLoop,
@@ -32,6 +38,7 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
     ModelReloadedInLoop,
     LossAccumulatedWithGraph,
     InitializerRunInLoop,
+    VariablesNeverInitialized,
     LearningRateTooHigh,
     DropoutKeepProbConfusion,
     LargeInitStddev,
@@ -39,6 +46,9 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
     MissingZeroGrad,
     TrainModeNotRestored,
     EvalWithoutNoGrad,
+    InferenceInTrainMode,
+    ForwardCalledDirectly,
+    RequiresGradTypo,
 )
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

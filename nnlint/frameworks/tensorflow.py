@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from nnlint.frameworks.params import Param
@@ -94,6 +95,7 @@ GRAPH_MODE_MARKERS: FrozenSet[str] = frozenset({
 
 # Sessions that the user owns and must close.
 SESSION_CLASSES: FrozenSet[str] = frozenset({"tensorflow.Session", "tensorflow.InteractiveSession"})
+INTERACTIVE_SESSION: FrozenSet[str] = frozenset({"tensorflow.InteractiveSession"})
 
 # Sessions (and their factories) that finalize the graph themselves and close on exit.
 MONITORED_SESSIONS: FrozenSet[str] = frozenset({
@@ -274,4 +276,44 @@ VARIABLE_OP_METHODS: FrozenSet[str] = frozenset({
 VARIABLE_CONSTRUCTORS: FrozenSet[str] = frozenset({"tensorflow.Variable", "tensorflow.get_variable"})
 # Modules whose functions create variables (`tf.layers.dense`, `slim.conv2d`).
 LAYER_MODULES: Tuple[str, ...] = ("tensorflow.layers.", "tensorflow.contrib.layers.", "tensorflow.contrib.slim.")
+# Functions of those modules that create no variable (NN207 asks whether a model has any).
+VARIABLE_FREE_LAYER_FUNCTION = re.compile(
+    r"pool|flatten|dropout|initializer|regularizer|arg_scope|one_hot|summar|^get_|assign_from"
+    r"|^l[12]_|softmax|unit_norm|^bias_add$|^repeat_|^stack$|^variable$",
+    re.IGNORECASE,
+)
+
+# What initializes (or restores) a graph's variables, so its sessions can run them (NN207):
+# calls anywhere in the module, and methods on any object (`saver.restore(sess, path)`).
+VARIABLE_INITIALIZATION: FrozenSet[str] = ALL_VARIABLES_INITIALIZERS | VARIABLES_INITIALIZER | frozenset({
+    "tensorflow.initializers.global_variables",
+    "tensorflow.initializers.variables",
+    "tensorflow.train.init_from_checkpoint",
+    "tensorflow.contrib.framework.init_from_checkpoint",
+    "tensorflow.contrib.framework.assign_from_checkpoint",
+    "tensorflow.contrib.framework.assign_from_checkpoint_fn",
+    "tensorflow.contrib.slim.assign_from_checkpoint",
+    "tensorflow.contrib.slim.assign_from_checkpoint_fn",
+    "tensorflow.saved_model.loader.load",
+    "tensorflow.saved_model.load_v1",
+    "keras.backend.get_session",
+    "keras.backend.set_session",
+})
+INITIALIZING_METHODS: FrozenSet[str] = frozenset({
+    "restore", "initialize_or_restore", "run_restore_ops", "load_weights", "assign_from_checkpoint",
+})
+# APIs that create and initialize their own session: code using them manages variables through them.
+SELF_INITIALIZING_PREFIXES: Tuple[str, ...] = (
+    "tensorflow.estimator.",
+    "tensorflow.contrib.learn.",
+    "tensorflow.contrib.tpu.",
+    "tensorflow.contrib.slim.learning.",
+    "tensorflow.contrib.slim.evaluation.",
+    "tensorflow.train.Scaffold",
+    "tensorflow.train.SessionManager",
+    "tensorflow.train.MonitoredTrainingSession",
+    "tensorflow.train.MonitoredSession",
+    "tensorflow.train.SingularMonitoredSession",
+    "tensorflow.train.Supervisor",
+)
 OPTIMIZER_MODULE = "tensorflow.train."

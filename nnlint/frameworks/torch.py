@@ -158,6 +158,15 @@ GRAD_SCALERS: FrozenSet[str] = frozenset({
 OPTIMIZER_PREFIX = "torch.optim."
 NOT_OPTIMIZERS = ("torch.optim.lr_scheduler.", "torch.optim.swa_utils.")
 MODULE_BASES: FrozenSet[str] = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+# Factories whose result is always an `nn.Module` (NN505 needs certainty, not likelihood).
+MODULE_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "timm.models.")
+# Capitalized names in `torch.nn` that are not modules.
+NOT_MODULE_CLASSES: FrozenSet[str] = frozenset({
+    "Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer", "PackedSequence",
+})
+NOT_MODULE_PREFIXES = ("torch.nn.functional.", "torch.nn.init.", "torch.nn.utils.", "torch.nn.attention.")
+# Unpickles whatever was saved: a state dict, a checkpoint dict, or a whole model.
+LOAD: FrozenSet[str] = frozenset({"torch.load"})
 # Calls that return a ready model.
 MODEL_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "torch.hub.load", "torch.load",
                           "torch.jit.load", "torch.jit.script", "torch.compile")

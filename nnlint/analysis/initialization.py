@@ -1,0 +1,152 @@
+"""Whether a TF1 module runs sessions on variables that nothing ever initializes (NN207).
+
+Initialization has many faces (an initializer op, a checkpoint restore, Keras managing the
+session, an Estimator, a helper from another module that receives the session), and missing
+one of them would turn a correct script into a false alarm. So the question is asked of the
+module as a whole: any visible way of initializing, or any session handed to code this module
+does not show, and the answer is "initialized".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import FrozenSet, Iterator, List, Set
+
+import libcst as cst
+
+from nnlint.analysis.dataflow import Value, origin
+from nnlint.analysis.definitions import local_definition
+from nnlint.analysis.names import NameResolver, Where, leaf
+from nnlint.analysis.scopes import DEF, ScopeIndex, dotted_name
+from nnlint.analysis.sessions import SESSION, named_like_session, session_origin
+from nnlint.analysis.tf_graph import CallSite, GraphFacts
+from nnlint.analysis.tree import children
+from nnlint.frameworks import tensorflow
+
+_ITERATOR = re.compile(r"iter", re.IGNORECASE)
+# Built-in functions a session may be passed to without anything happening to its graph.
+_INERT_BUILTINS = frozenset({"print", "repr", "str", "id", "isinstance", "type", "len"})
+
+
+def uninitialized_sessions(facts: GraphFacts, index: ScopeIndex) -> List[CallSite]:
+    """The `tf.Session()` / `tf.InteractiveSession()` calls of a module that creates variables
+    and runs sessions but shows no way of initializing those variables."""
+    resolver = facts.resolver
+    sessions: List[CallSite] = []
+    run_sessions: Set[int] = set()  # the session calls that some `run` names explicitly
+    default_runs: Set[int] = set()  # `op.run(feed_dict=...)`, `loss.eval()`: the default session's
+    creates_variables = False
+    for site in facts.sites.values():
+        names = resolver.qualified_names(site.node.func, site.where)
+        if _initializes(site, names, resolver):
+            return []
+        if names & tensorflow.SESSION_CLASSES:
+            sessions.append(site)
+        elif names:
+            creates_variables = creates_variables or any(_creates_variables(name) for name in names)
+        run = facts.session_run(site)
+        if run is not None:
+            if run.made is not None:
+                run_sessions.add(id(run.made.node))
+            else:
+                default_runs.add(id(site.node))
+    running = [
+        site for site in sessions
+        if id(site.node) in run_sessions or _runs_as_default(site, default_runs, resolver)
+    ]
+    if not (running and creates_variables):
+        return []
+    if any(_initializes_variable(node, where, resolver) for node, where in facts.initializer_reads):
+        return []
+    if any(_hands_over_session(site, resolver, index) for site in facts.sites.values()):
+        return []
+    return sorted(running, key=lambda site: site.where.order)
+
+
+def _runs_as_default(site: CallSite, default_runs: Set[int], resolver: NameResolver) -> bool:
+    """Ops run without naming a session use this one: an `InteractiveSession` (for the rest
+    of the module), or a session opened by `with` (in its body)."""
+    if not default_runs:
+        return False
+    if resolver.qualified_names(site.node.func, site.where) & tensorflow.INTERACTIVE_SESSION:
+        return True
+    block = site.grandparent
+    if not (isinstance(site.parent, cst.WithItem) and isinstance(block, cst.With)):
+        return False
+    return any(id(node) in default_runs for node in _subtree(block.body))
+
+
+def _subtree(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    work = [node]
+    while work:
+        node = work.pop()
+        yield node
+        work.extend(children(node))
+
+
+def _initializes(site: CallSite, names: FrozenSet[str], resolver: NameResolver) -> bool:
+    if names & tensorflow.VARIABLE_INITIALIZATION or any(
+        name.startswith(tensorflow.SELF_INITIALIZING_PREFIXES) for name in names
+    ):
+        return True
+    func = site.node.func
+    if not isinstance(func, cst.Attribute):
+        return False
+    method = func.attr.value
+    if method in tensorflow.INITIALIZING_METHODS:
+        return True
+    # `var.load(value, sess)` assigns a value, which initializes the variable.
+    args = site.node.args
+    return method == "load" and len(args) == 2 and args[1].keyword is None and (
+        named_like_session(args[1].value)
+        or session_origin(args[1].value, site.where, resolver).kind == SESSION
+    )
+
+
+def _creates_variables(name: str) -> bool:
+    if name in tensorflow.VARIABLE_CONSTRUCTORS:
+        return True
+    return name.startswith(tensorflow.LAYER_MODULES) and not tensorflow.VARIABLE_FREE_LAYER_FUNCTION.search(
+        name.rsplit(".", 1)[-1]
+    )
+
+
+def _initializes_variable(node: cst.Attribute, where: Where, resolver: NameResolver) -> bool:
+    """`<x>.initializer` is a variable's initializer, unless `x` is a tf.data iterator."""
+    name = dotted_name(node.value)
+    if name is not None and _ITERATOR.search(name.rsplit(".", 1)[-1]):
+        return False
+    made = origin(Value(node.value, where))
+    if isinstance(made.node, cst.Call):
+        method = leaf(made.node.func) or ""
+        if _ITERATOR.search(method):
+            return False
+    return True
+
+
+def _hands_over_session(site: CallSite, resolver: NameResolver, index: ScopeIndex) -> bool:
+    """`site` passes a session this module created to code it does not show (a helper from
+    another module may initialize or restore the variables)."""
+    call = site.node
+    if not call.args or not any(
+        isinstance(arg.value, (cst.Name, cst.Attribute))
+        and session_origin(arg.value, site.where, resolver).kind == SESSION
+        for arg in call.args
+    ):
+        return False
+    func = call.func
+    names = resolver.qualified_names(func, site.where)
+    if any(name.startswith("tensorflow.") for name in names):
+        return False
+    if isinstance(func, cst.Name) and (
+        func.value in _INERT_BUILTINS or local_definition(func, site.where, DEF, index) is not None
+    ):
+        return False
+    if isinstance(func, cst.Attribute) and not names:
+        # A method of a TensorFlow object (`saver.save(sess, path)`) is TensorFlow's own code.
+        made = origin(Value(func.value, site.where))
+        if isinstance(made.node, cst.Call) and any(
+            name.startswith("tensorflow.") for name in resolver.qualified_names(made.node.func, made.where)
+        ):
+            return False
+    return True
