@@ -18,7 +18,7 @@ from nnlint import __version__, selection
 from nnlint.checks import ALL_RULES, RULES_BY_CODE
 from nnlint.config import ConfigError, Settings, find_config, load
 from nnlint.discovery import STDIN, discover
-from nnlint.report import FORMATS, REPORTERS, json_report
+from nnlint.report import FORMATS, REPORTERS, github, json_report, sarif
 from nnlint.report import statistics as statistics_report
 from nnlint.report.concise import write_errors
 from nnlint.runner import RunOptions, RunResult, default_jobs, display_path, run
@@ -145,9 +145,14 @@ def main(
 
 
 def _config_failure(message: str, output_format: str) -> None:
+    """Machine-readable formats still get their document, so a CI step that parses it sees why."""
     if output_format == "json":
         document = json_report.document(RunResult(), [{"path": message.split(":", 1)[0], "message": message}])
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    elif output_format == "sarif":
+        sys.stdout.write(json.dumps(sarif.document(RunResult(), [message]), indent=2) + "\n")
+    elif output_format == "github":
+        sys.stdout.write(github.command("error", message, []) + "\n")
     click.echo(f"nnlint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
