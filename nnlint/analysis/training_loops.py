@@ -494,9 +494,11 @@ def _is_grad(expr: Optional[cst.BaseExpression]) -> bool:
 
 
 def training_loops(ctx: "FileContext") -> Optional[TrainingLoops]:
-    """The module's training-loop facts, computed once; None when it does not import torch."""
+    """The module's training-loop facts, computed once; None when it imports nothing of the
+    PyTorch ecosystem."""
     facts = ctx.memo.get("training_loops", False)
     if facts is False:
-        facts = TrainingLoops(ctx.module, ctx.index, ctx.resolver) if ctx.uses_torch else None
+        uses_torch = bool(ctx.imported_roots & torch.ECOSYSTEM_ROOTS)
+        facts = TrainingLoops(ctx.module, ctx.index, ctx.resolver) if uses_torch else None
         ctx.memo["training_loops"] = facts
     return facts

@@ -123,7 +123,8 @@ def _loads(facts: TrainingLoops, function: Function) -> Dict[str, int]:
         if event.kind == CALL and isinstance(event.receiver, cst.Attribute) and (
             event.receiver.attr.value == "load_state_dict"
         ):
-            key = model_key(event.receiver.value)
+            if facts.is_model(event.receiver.value, event.where):  # not an optimizer or a handler
+                key = model_key(event.receiver.value)
         elif event.kind == ASSIGN and isinstance(event.node, cst.Assign) and _loads_whole_model(facts, event):
             key = model_key(event.receiver)
         if key is not None and key not in loads:
@@ -184,12 +185,23 @@ def _passed_on(facts: TrainingLoops, events: List[Event], key: str) -> bool:
 
 
 def _mode_set_at_construction(events: List[Event], key: str) -> bool:
-    """`model = Net().eval()` or `model = AutoModel.from_pretrained(name)`."""
+    """`model = Net().eval()`, `g, d = G().eval(), D().eval()` or
+    `model = AutoModel.from_pretrained(name)`."""
     return any(
-        event.kind == ASSIGN and isinstance(event.node, cst.Assign) and model_key(event.receiver) == key
-        and any(name in _SETS_MODE for name in _chain(event.node.value))
-        for event in events
+        model_key(target) == key and any(name in _SETS_MODE for name in _chain(value))
+        for event in events if event.kind == ASSIGN and isinstance(event.node, cst.Assign)
+        for target, value in _pairs(event.node.targets[0].target, event.node.value)
     )
+
+
+def _pairs(target: cst.BaseExpression, value: cst.BaseExpression) -> Iterator[Tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """Each name with the value it gets, also element by element in `a, b = x, y`."""
+    if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
+        if len(target.elements) == len(value.elements):
+            for t, v in zip(target.elements, value.elements):
+                yield from _pairs(t.value, v.value)
+        return
+    yield target, value
 
 
 def _chain(expr: cst.BaseExpression) -> Iterator[str]:

@@ -158,6 +158,11 @@ GRAD_SCALERS: FrozenSet[str] = frozenset({
 OPTIMIZER_PREFIX = "torch.optim."
 NOT_OPTIMIZERS = ("torch.optim.lr_scheduler.", "torch.optim.swa_utils.")
 MODULE_BASES: FrozenSet[str] = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+# Packages whose users write PyTorch training and inference code (a script may import only
+# torchvision and still build, load and run models).
+ECOSYSTEM_ROOTS: FrozenSet[str] = frozenset({
+    "torch", "torchvision", "torchaudio", "torchtext", "timm", "lightning", "pytorch_lightning",
+})
 # Factories whose result is always an `nn.Module` (NN505 needs certainty, not likelihood).
 MODULE_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "timm.models.")
 # Capitalized names in `torch.nn` that are not modules.
