@@ -21,7 +21,7 @@ DEFAULT_EXCLUDED_DIRS = frozenset({
     "__pypackages__", "node_modules", "site-packages", ".eggs", "build", "dist", "_build",
     "buck-out",
 })
-SOURCE_SUFFIXES = (".py",)
+SOURCE_SUFFIXES = (".py", ".ipynb")
 STDIN = "-"
 
 

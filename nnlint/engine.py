@@ -7,7 +7,7 @@ compute source positions only when there is something to report.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple, Type
 
 import libcst as cst
@@ -17,6 +17,7 @@ from nnlint.analysis.names import NameResolver
 from nnlint.analysis.scopes import build_scopes
 from nnlint.checks import ALL_RULES, RULES_BY_CODE
 from nnlint.checks.unused_noqa import CODE as UNUSED_NOQA, unused_noqa
+from nnlint.notebooks import Notebook, is_notebook, read_notebook
 from nnlint.positions import Locator
 from nnlint.rule import Diagnostic, Edit, Finding, Fix, Rule
 from nnlint.source import SourceError, decode, python_parse, split_lines
@@ -60,6 +61,8 @@ class FileResult:
     skipped: bool = False
     # The file's lines, kept only when there are diagnostics (the text report shows them).
     lines: Optional[List[str]] = None
+    # For a notebook: the line of `lines` where each cell with a diagnostic starts.
+    cell_starts: Optional[Dict[int, int]] = None
 
 
 def lint_bytes(
@@ -71,9 +74,35 @@ def lint_bytes(
 ) -> FileResult:
     try:
         text = decode(data)
+        notebook = read_notebook(text) if is_notebook(path) else None
     except SourceError as error:
         return FileResult(path, errors=[str(error)])
-    return lint_source(text, path, selected, rule_settings, ignore_noqa)
+    if notebook is None:
+        return lint_source(text, path, selected, rule_settings, ignore_noqa)
+    return _in_cells(lint_source(notebook.text, path, selected, rule_settings, ignore_noqa), notebook)
+
+
+def _in_cells(result: FileResult, notebook: Notebook) -> FileResult:
+    """The result with positions given as cell and line within the cell."""
+    def cell_line(line: int) -> int:
+        return notebook.locate(line)[1]
+
+    relocated = []
+    for d in result.diagnostics:
+        cell, line = notebook.locate(d.line)
+        fix = d.fix
+        if fix is not None:
+            edits = tuple(
+                replace(e, line=cell_line(e.line), end_line=cell_line(e.end_line)) for e in fix.edits
+            )
+            fix = replace(fix, edits=edits)
+        relocated.append(replace(
+            d, cell=cell, line=line, end_line=cell_line(d.end_line), noqa_line=cell_line(d.noqa_line), fix=fix,
+        ))
+    result.diagnostics = sorted(relocated, key=Diagnostic.sort_key)
+    if result.lines is not None:
+        result.cell_starts = {cell: notebook.cell_start(cell) for cell in {d.cell for d in relocated}}
+    return result
 
 
 def lint_source(

@@ -69,9 +69,17 @@ class Diagnostic:
     message: str
     noqa_line: int
     fix: Optional[Fix] = None
+    # For a notebook: the 0-based index of the cell; `line`, `end_line` and the fix's lines
+    # then count from the cell's first line.
+    cell: Optional[int] = None
 
-    def sort_key(self) -> Tuple[str, int, int, str]:
-        return (self.path, self.line, self.column, self.code)
+    def position(self) -> str:
+        """`line:col`, or `cell N:line:col` in a notebook (cells counted from 1, as people do)."""
+        where = f"{self.line}:{self.column}"
+        return where if self.cell is None else f"cell {self.cell + 1}:{where}"
+
+    def sort_key(self) -> Tuple[str, int, int, int, str]:
+        return (self.path, -1 if self.cell is None else self.cell, self.line, self.column, self.code)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,8 @@ class RunResult:
     internal_errors: List[Tuple[str, str]] = field(default_factory=list)
     # path -> lines, for the files with diagnostics (the text report shows source lines).
     lines: Dict[str, List[str]] = field(default_factory=dict)
+    # path -> {cell: line of `lines` where it starts}, for notebooks with diagnostics.
+    cell_starts: Dict[str, Dict[int, int]] = field(default_factory=dict)
 
     def add(self, result: FileResult) -> None:
         self.files += 1
@@ -75,6 +77,8 @@ class RunResult:
         self.internal_errors.extend((result.path, message) for message in result.internal_errors)
         if result.lines is not None:
             self.lines[result.path] = result.lines
+        if result.cell_starts is not None:
+            self.cell_starts[result.path] = result.cell_starts
 
     def finish(self) -> "RunResult":
         self.diagnostics.sort(key=Diagnostic.sort_key)

@@ -15,6 +15,7 @@ from nnlint.report.json_report import document
 from nnlint.runner import RunResult
 
 FIXTURE_BYTES = [path.read_bytes() for path in sorted(FIXTURES.rglob("*.py"))]
+NOTEBOOKS = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(FIXTURES.rglob("*.ipynb"))]
 ALL = selection.resolve(None, [])
 
 
@@ -60,3 +61,32 @@ def test_mutated_fixtures_never_crash(data):
 def test_arbitrary_text_never_crashes(text):
     result = lint_bytes(("import torch\n" + text).encode("utf-8"), "t.py", ALL)
     assert not result.internal_errors
+
+
+@st.composite
+def mutated_notebook(draw):
+    """A fixture notebook whose code cells lost, repeated or gained lines (IPython ones too)."""
+    document = json.loads(json.dumps(draw(st.sampled_from(NOTEBOOKS))))
+    for cell in document["cells"]:
+        lines = list(cell["source"])
+        for _ in range(draw(st.integers(0, 2))):
+            action = draw(st.sampled_from(["delete", "duplicate", "magic", "none"]))
+            if action == "delete" and lines:
+                del lines[draw(st.integers(0, len(lines) - 1))]
+            elif action == "duplicate" and lines:
+                lines.insert(0, lines[draw(st.integers(0, len(lines) - 1))])
+            elif action == "magic":
+                lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(["%time\n", "!ls\n", "%%bash\n", "x = !pwd\n"])))
+        cell["source"] = lines
+    return document
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_notebook())
+def test_mutated_notebooks_report_lines_inside_their_code_cells(document):
+    result = lint_bytes(json.dumps(document).encode(), "mutated.ipynb", ALL)
+    assert not result.internal_errors and not result.errors
+    for d in result.diagnostics:
+        cell = document["cells"][d.cell]
+        assert cell["cell_type"] == "code"
+        assert 1 <= d.line <= d.end_line <= max(1, len("".join(cell["source"]).splitlines()))

@@ -9,7 +9,7 @@ from nnlint.runner import RunResult
 
 def write(result: RunResult, out: TextIO, err: TextIO) -> None:
     for d in result.diagnostics:
-        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} [{d.severity.value}] {d.message}\n")
+        out.write(f"{d.path}:{d.position()}: {d.code} [{d.severity.value}] {d.message}\n")
     write_errors(result, err)
 
 

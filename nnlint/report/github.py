@@ -42,6 +42,10 @@ def annotation_path(path: str) -> str:
 
 
 def annotation(d: Diagnostic) -> str:
+    if d.cell is not None:
+        # Lines of a notebook's cells are not lines of its JSON file: annotate the file.
+        properties = [("file", annotation_path(d.path)), ("title", d.code)]
+        return command(COMMANDS[d.severity], f"cell {d.cell + 1}, line {d.line}: {d.message}", properties)
     properties: List[Tuple[str, object]] = [("file", annotation_path(d.path)), ("line", d.line)]
     # The runner drops an annotation's columns when it spans several lines.
     if d.end_line == d.line:

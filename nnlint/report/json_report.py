@@ -32,7 +32,7 @@ def fix_to_json(fix: Optional[Fix]) -> Optional[Dict[str, Any]]:
 
 
 def diagnostic_to_json(d: Diagnostic) -> Dict[str, Any]:
-    return {
+    found = {
         "path": d.path,
         "line": d.line,
         "column": d.column,
@@ -46,6 +46,9 @@ def diagnostic_to_json(d: Diagnostic) -> Dict[str, Any]:
         "noqa_line": d.noqa_line,
         "fix": fix_to_json(d.fix),
     }
+    if d.cell is not None:
+        found["cell"] = d.cell
+    return found
 
 
 def document(result: RunResult, extra_errors: Optional[List[Dict[str, str]]] = None) -> Dict[str, Any]:

@@ -77,21 +77,23 @@ def _fix(path: str, fix: Fix) -> Dict[str, Any]:
 
 
 def result_object(d: Diagnostic) -> Dict[str, Any]:
+    location: Dict[str, Any] = {"artifactLocation": artifact_location(d.path)}
+    message = d.message
+    if d.cell is None:
+        location["region"] = _region(d.line, d.column, d.end_line, d.end_column)
+    else:
+        # A notebook cell's lines are not lines of the .ipynb file a viewer would show.
+        message = f"cell {d.cell + 1}, line {d.line}: {message}"
     result: Dict[str, Any] = {
         "ruleId": d.code,
         "ruleIndex": _RULE_INDEX[d.code],
         "level": LEVELS[d.severity],
-        "message": {"text": d.message},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": artifact_location(d.path),
-                    "region": _region(d.line, d.column, d.end_line, d.end_column),
-                }
-            }
-        ],
+        "message": {"text": message},
+        "locations": [{"physicalLocation": location}],
     }
-    if d.fix is not None:
+    if d.cell is not None:
+        result["properties"] = {"cell": d.cell, "line": d.line, "column": d.column}
+    elif d.fix is not None:
         result["fixes"] = [_fix(d.path, d.fix)]
     return result
 

@@ -7,7 +7,7 @@ printed as plain text, never interpreted as rich markup.
 from __future__ import annotations
 
 from collections import Counter
-from typing import List, Optional, TextIO
+from typing import Dict, List, Optional, TextIO
 
 from nnlint.rule import Diagnostic
 from nnlint.runner import RunResult
@@ -27,11 +27,11 @@ def write(result: RunResult, out: TextIO, err: TextIO) -> None:
     console = _console(out)
     for d in result.diagnostics:
         header = Text()
-        header.append(f"{d.path}:{d.line}:{d.column}: ", style="bold")
+        header.append(f"{d.path}:{d.position()}: ", style="bold")
         header.append(d.code, style=_STYLE[d.severity.value])
         header.append(f" [{d.severity.value}] {d.message}")
         console.print(header)
-        for line in _excerpt(d, result.lines.get(d.path)):
+        for line in _excerpt(d, result.lines.get(d.path), result.cell_starts.get(d.path)):
             console.print(Text(line, style="dim" if line.lstrip().startswith("|") else ""))
         if d.fix is not None:
             console.print(Text(f"   = fix ({d.fix.applicability.value}): {d.fix.description}", style="dim"))
@@ -42,10 +42,15 @@ def write(result: RunResult, out: TextIO, err: TextIO) -> None:
     console.print(Text(summary(result), style="bold"))
 
 
-def _excerpt(d: Diagnostic, lines: Optional[List[str]]) -> List[str]:
-    if not lines or d.line > len(lines):
+def _excerpt(d: Diagnostic, lines: Optional[List[str]], cell_starts: Optional[Dict[int, int]]) -> List[str]:
+    number = d.line
+    if d.cell is not None:
+        if not cell_starts or d.cell not in cell_starts:
+            return []
+        number = cell_starts[d.cell] + d.line - 1
+    if not lines or number > len(lines):
         return []
-    source = lines[d.line - 1].replace("\t", " ")
+    source = lines[number - 1].replace("\t", " ")
     gutter = str(d.line)
     pad = " " * len(gutter)
     start = d.column - 1
