@@ -156,5 +156,5 @@ def test_github_and_sarif_do_not_point_into_the_json_lines(tmp_path):
     assert github[0].startswith("::error file=nb.ipynb,title=NN101::cell 3, line 3: ")
     sarif = json.loads(invoke(["--format", "sarif", "nb.ipynb"]).stdout)
     result = sarif["runs"][0]["results"][0]
-    assert "region" not in result["locations"][0]["physicalLocation"]
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
     assert result["properties"] == {"cell": 2, "line": 3, "column": 8}

@@ -85,15 +85,22 @@ def test_fixtures_give_a_valid_sarif_log_with_every_json_finding(validator, in_r
     run = only_run(document)
     expected = [
         (d["path"], d["line"], d["column"], d["end_line"], d["end_column"], d["code"], d["message"])
+        if "cell" not in d else
+        (d["path"], d["cell"], d["line"], d["column"], d["code"], f"cell {d['cell'] + 1}, line {d['line']}: {d['message']}")
         for d in report(["fixtures/"])["diagnostics"]
     ]
     got = []
     for r in run["results"]:
         location = r["locations"][0]["physicalLocation"]
-        region = location["region"]
-        got.append((location["artifactLocation"]["uri"], region["startLine"], region["startColumn"],
-                    region["endLine"], region["endColumn"], r["ruleId"], r["message"]["text"]))
+        uri, region = location["artifactLocation"]["uri"], location["region"]
+        if "properties" in r:  # a notebook: the cell and its line are in the properties
+            cell = r["properties"]
+            got.append((uri, cell["cell"], cell["line"], cell["column"], r["ruleId"], r["message"]["text"]))
+        else:
+            got.append((uri, region["startLine"], region["startColumn"],
+                        region["endLine"], region["endColumn"], r["ruleId"], r["message"]["text"]))
     assert expected and got == expected
+    assert any("properties" in r for r in run["results"]), "the fixtures include notebooks"
     assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
 
 

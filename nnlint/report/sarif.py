@@ -82,7 +82,9 @@ def result_object(d: Diagnostic) -> Dict[str, Any]:
     if d.cell is None:
         location["region"] = _region(d.line, d.column, d.end_line, d.end_column)
     else:
-        # A notebook cell's lines are not lines of the .ipynb file a viewer would show.
+        # A cell's lines are not lines of the .ipynb file's JSON; code scanning needs a start
+        # line, so the result points at the file and the message names the cell and line.
+        location["region"] = {"startLine": 1}
         message = f"cell {d.cell + 1}, line {d.line}: {message}"
     result: Dict[str, Any] = {
         "ruleId": d.code,
