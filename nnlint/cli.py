@@ -85,6 +85,7 @@ def _exit_code(result: RunResult, exit_zero: bool) -> int:
               help="Worker processes (default: the number of CPUs).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--ignore-noqa", is_flag=True, help="Report findings even where a noqa comment silences them.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List all rules and exit.")
@@ -99,6 +100,7 @@ def main(
     jobs: Optional[int],
     exit_zero: bool,
     ignore_noqa: bool,
+    no_cache: bool,
     statistics: bool,
     explain: Optional[str],
     list_rules: bool,
@@ -128,7 +130,7 @@ def main(
         settings.ignore + ignore_codes,
     )
     found = discover(paths, settings.exclude, settings.root)
-    options = RunOptions.from_settings(settings, selected, ignore_noqa, stdin_filename)
+    options = RunOptions.from_settings(settings, selected, ignore_noqa, stdin_filename, cache=not no_cache)
     result = run(found.files, options, jobs or default_jobs())
     result.errors.extend((display_path(path), message) for path, message in found.errors)
     result.errors.sort()

@@ -19,7 +19,7 @@ else:
 from nnlint import selection
 from nnlint.checks import RULES_BY_CODE
 
-CONFIG_KEYS = ("select", "ignore", "exclude", "per-file-ignores", "rules")
+CONFIG_KEYS = ("select", "ignore", "exclude", "per-file-ignores", "rules", "cache-dir")
 
 
 class ConfigError(Exception):
@@ -35,6 +35,7 @@ class Settings:
     rule_options: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     root: Path = field(default_factory=Path.cwd)
     path: Optional[Path] = None
+    cache_dir: Optional[str] = None  # relative to `root`; None: the default
 
 
 def find_config(start: Path) -> Optional[Path]:
@@ -104,6 +105,11 @@ def parse(table: Mapping[str, Any], path: Path, prefix: str = "tool.nnlint") -> 
         settings.per_file_ignores.append(
             (pattern, _codes(codes, where(f'per-file-ignores."{pattern}"')))
         )
+    if "cache-dir" in table:
+        cache_dir = table["cache-dir"]
+        if not isinstance(cache_dir, str) or not cache_dir.strip():
+            raise ConfigError(f"{where('cache-dir')} must be a directory path (a string)")
+        settings.cache_dir = cache_dir
     rules = table.get("rules", {})
     if not isinstance(rules, Mapping):
         raise ConfigError(f"{where('rules')} must be a table of rule codes")

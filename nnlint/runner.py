@@ -3,6 +3,7 @@ gather the results in a deterministic order whatever the number of workers."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -11,9 +12,11 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from nnlint import selection
+from nnlint.cache import DEFAULT_DIRECTORY, Cache, result_from_payload, result_to_payload
 from nnlint.config import Settings
 from nnlint.discovery import STDIN, matches, relative_posix
 from nnlint.engine import FileResult, lint_bytes, rule_settings_for
+from nnlint.notebooks import is_notebook
 from nnlint.rule import Diagnostic
 
 # Below this many files, process start-up costs more than it saves.
@@ -28,10 +31,16 @@ class RunOptions:
     root: str = "."
     ignore_noqa: bool = False
     stdin_filename: Optional[str] = None
+    cache_dir: Optional[str] = None  # None: no result cache
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, selected: FrozenSet[str], ignore_noqa: bool, stdin_filename: Optional[str]
+        cls,
+        settings: Settings,
+        selected: FrozenSet[str],
+        ignore_noqa: bool,
+        stdin_filename: Optional[str],
+        cache: bool = False,
     ) -> "RunOptions":
         return cls(
             selected=selected,
@@ -43,6 +52,7 @@ class RunOptions:
             root=str(settings.root),
             ignore_noqa=ignore_noqa,
             stdin_filename=stdin_filename,
+            cache_dir=str(settings.root / (settings.cache_dir or DEFAULT_DIRECTORY)) if cache else None,
         )
 
     def selected_for(self, path: str) -> FrozenSet[str]:
@@ -57,6 +67,13 @@ class RunOptions:
 
     def settings_for(self, codes: FrozenSet[str]) -> Dict[str, Dict[str, Any]]:
         return rule_settings_for(codes, {code: dict(options) for code, options in self.rule_options})
+
+    def configuration(self, path: str, codes: FrozenSet[str]) -> str:
+        """Everything besides the file's bytes that decides its results, for the cache key."""
+        return json.dumps(
+            [sorted(codes), self.settings_for(codes), self.ignore_noqa, is_notebook(path)],
+            sort_keys=True, default=repr,
+        )
 
 
 @dataclass
@@ -105,10 +122,32 @@ def lint_file(path: str, options: RunOptions) -> FileResult:
         return FileResult(shown, errors=[f"cannot read the file: {reason}"])
     config_path = options.stdin_filename if path == STDIN and options.stdin_filename else path
     codes = options.selected_for(config_path)
+    cache = _cache(options.cache_dir) if path != STDIN else None
+    key = cache.key(data, options.configuration(path, codes)) if cache is not None else ""
+    if cache is not None:
+        payload = cache.get(key)
+        cached = result_from_payload(shown, payload) if payload is not None else None
+        if cached is not None:
+            return cached
     try:
-        return lint_bytes(data, shown, codes, options.settings_for(codes), options.ignore_noqa)
+        result = lint_bytes(data, shown, codes, options.settings_for(codes), options.ignore_noqa)
     except Exception as error:  # noqa: BLE001 - a bug of ours must not stop the other files
         return FileResult(shown, internal_errors=[f"internal error: {type(error).__name__}: {error}"])
+    if cache is not None and not result.internal_errors:
+        cache.put(key, result_to_payload(result))
+    return result
+
+
+_CACHES: Dict[str, Cache] = {}
+
+
+def _cache(directory: Optional[str]) -> Optional[Cache]:
+    """One cache object per directory and process (workers make their own)."""
+    if directory is None:
+        return None
+    if directory not in _CACHES:
+        _CACHES[directory] = Cache(Path(directory))
+    return _CACHES[directory]
 
 
 def _lint_chunk(args: Tuple[Sequence[str], RunOptions]) -> List[FileResult]:
@@ -117,6 +156,9 @@ def _lint_chunk(args: Tuple[Sequence[str], RunOptions]) -> List[FileResult]:
 
 
 def run(paths: Sequence[str], options: RunOptions, jobs: int = 1) -> RunResult:
+    cache = _cache(options.cache_dir)
+    if cache is not None:
+        cache.prune()
     result = RunResult()
     for file_result in _results(paths, options, jobs):
         result.add(file_result)
