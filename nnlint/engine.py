@@ -17,6 +17,7 @@ from nnlint.analysis.names import NameResolver
 from nnlint.analysis.scopes import build_scopes
 from nnlint.checks import ALL_RULES, RULES_BY_CODE
 from nnlint.checks.unused_noqa import CODE as UNUSED_NOQA, unused_noqa
+from nnlint.frameworks import torch
 from nnlint.notebooks import Notebook, is_notebook, read_notebook
 from nnlint.positions import Locator
 from nnlint.rule import Diagnostic, Edit, Finding, Fix, Rule
@@ -27,6 +28,7 @@ from nnlint.traversal import rule_types_with_visitors, traverse
 # A file that mentions none of these cannot contain a finding: every rule is about one of them,
 # and names are only ever resolved through the file's own imports.
 _FRAMEWORK_MENTION = re.compile(r"tensorflow|keras|torch")
+FRAMEWORK_ROOTS = frozenset({"tensorflow", "keras", "tf_keras"}) | torch.ECOSYSTEM_ROOTS
 
 SYNTAX_ERROR = "NN000"
 
@@ -120,7 +122,7 @@ def lint_source(
     if not _FRAMEWORK_MENTION.search(text):
         result.skipped = True
         if UNUSED_NOQA in selected and not ignore_noqa and "noqa" in text:
-            _report_unused_noqa(result, split_lines(text), {}, selected, analysed=False)
+            _report_unused_noqa(result, split_lines(text), {}, selected, uses_framework=False)
         return result
     depth = _bracket_depth(text)
     if depth > MAX_NESTING:
@@ -161,14 +163,17 @@ def lint_source(
     if findings:
         _add_diagnostics(result, module, ctx.index.statements, text, findings, ignore_noqa, silenced)
     if UNUSED_NOQA in selected and not ignore_noqa and "noqa" in text:
-        _report_unused_noqa(result, result.lines or split_lines(text), silenced, selected, analysed=True)
+        # A file that only names a framework in text (a data table with "torch" in it) is not
+        # framework code: its bare `# noqa` comments belong to other tools.
+        imports_framework = bool(ctx.imported_roots & FRAMEWORK_ROOTS)
+        _report_unused_noqa(result, result.lines or split_lines(text), silenced, selected, imports_framework)
     return result
 
 
 def _report_unused_noqa(
-    result: FileResult, lines: List[str], silenced: Dict[int, Set[str]], selected: FrozenSet[str], analysed: bool
+    result: FileResult, lines: List[str], silenced: Dict[int, Set[str]], selected: FrozenSet[str], uses_framework: bool
 ) -> None:
-    found = unused_noqa(result.path, lines, silenced, selected, frozenset(RULES_BY_CODE), analysed)
+    found = unused_noqa(result.path, lines, silenced, selected, frozenset(RULES_BY_CODE), uses_framework)
     if found:
         result.diagnostics.extend(found)
         result.diagnostics.sort(key=Diagnostic.sort_key)

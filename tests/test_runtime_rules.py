@@ -489,3 +489,59 @@ def test_nn506_fix_renames_the_attribute():
     fixed = apply_fixes(text, [finding])
     assert fixed == "import torch\nfor p in net.parameters():\n    p.requires_grad = False\n"
     assert not lint(fixed, "NN506").diagnostics
+
+
+# ============================================================================================
+# Cases found on real repositories
+
+
+def test_nn207_variables_of_another_graph_do_not_count():
+    check("""
+    import tensorflow as tf
+
+    def test_ops():
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float32, [None])
+            with tf.Session() as sess:
+                sess.run(x * 2, feed_dict={x: [1.0]})
+
+    def test_variables():
+        with tf.Graph().as_default():
+            w = tf.Variable(tf.zeros([3]))
+            with tf.Session() as sess:  # expect: NN207
+                sess.run(w)
+    """, "NN207")
+
+
+def test_nn207_assigning_a_variable_sets_it():
+    check(_TF1_MODEL.format(suffix="") + """
+with tf.Session() as sess:
+    sess.run(w.assign(pretrained))
+    sess.run(y, feed_dict={x: data})
+""", "NN207")
+
+
+def test_nn504_class_name_says_model_where_the_variable_does_not():
+    check("""
+    from torch import load
+    from models import Generator
+    gen = Generator()
+    gen.load_state_dict(load("g.pt"))
+    images = gen(noise)  # expect: NN504
+    """, "NN504")
+
+
+def test_nn505_model_wrapped_in_data_parallel_under_a_condition():
+    check("""
+    import torch.nn as nn
+    from model import LanguageModel
+
+    class Trainer:
+        def __init__(self, multi_gpu):
+            self.model = LanguageModel()
+            if multi_gpu:
+                self.model = nn.DataParallel(self.model)
+
+        def step(self, batch):
+            return self.model.forward(batch)  # expect: NN505
+    """, "NN505")

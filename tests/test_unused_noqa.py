@@ -122,3 +122,7 @@ def test_safe_fix_round_trip_on_fixtures(path, code):
     assert [d for d in after if d.code == code] == []
     others = sorted((d.line, d.code) for d in before if d.code != code)
     assert sorted((d.line, d.code) for d in after) == others
+
+
+def test_a_file_that_only_names_a_framework_in_text_keeps_its_bare_noqa():
+    assert codes('CATEGORIES = ["torch", "lamp"]  # noqa\n') == []

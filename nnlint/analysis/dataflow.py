@@ -9,7 +9,7 @@ silent about it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Iterator, List, Optional
 
 import libcst as cst
 
@@ -55,6 +55,23 @@ def _self_attribute(receiver: str, attr: str, scope: Scope) -> Optional[Value]:
         return None
     binding = assignments[0]
     return Value(binding.value, Where(binding.scope, binding.order))
+
+
+def assignments(expr: cst.BaseExpression, where: Where) -> List[Value]:
+    """Every expression a name or `self` attribute may hold at `where`: each visible assignment
+    (`model = Net()` and, under an `if`, `model = nn.DataParallel(model)`)."""
+    if isinstance(expr, cst.Name):
+        bindings = visible_bindings(expr.value, where)
+    elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        method = where.scope.enclosing_method()
+        if method is None or method.self_name != expr.value.value:
+            return []
+        bindings = method.class_scope.self_attributes.get(expr.attr.value, [])
+    else:
+        return []
+    return [
+        Value(b.value, Where(b.scope, b.order)) for b in bindings if b.kind == ASSIGN and b.value is not None
+    ]
 
 
 def origin(value: Value) -> Value:

@@ -10,7 +10,7 @@ does not show, and the answer is "initialized".
 from __future__ import annotations
 
 import re
-from typing import FrozenSet, Iterator, List, Set
+from typing import FrozenSet, Iterator, List, Optional, Set
 
 import libcst as cst
 
@@ -24,6 +24,7 @@ from nnlint.analysis.tree import children
 from nnlint.frameworks import tensorflow
 
 _ITERATOR = re.compile(r"iter", re.IGNORECASE)
+_GRAPH_NAME = re.compile(r"graph|^g$", re.IGNORECASE)
 # Built-in functions a session may be passed to without anything happening to its graph.
 _INERT_BUILTINS = frozenset({"print", "repr", "str", "id", "isinstance", "type", "len"})
 
@@ -35,15 +36,18 @@ def uninitialized_sessions(facts: GraphFacts, index: ScopeIndex) -> List[CallSit
     sessions: List[CallSite] = []
     run_sessions: Set[int] = set()  # the session calls that some `run` names explicitly
     default_runs: Set[int] = set()  # `op.run(feed_dict=...)`, `loss.eval()`: the default session's
-    creates_variables = False
+    variables: List[CallSite] = []  # the calls that create variables
+    graphs: List[cst.With] = []  # `with graph.as_default():` blocks
     for site in facts.sites.values():
         names = resolver.qualified_names(site.node.func, site.where)
         if _initializes(site, names, resolver):
             return []
         if names & tensorflow.SESSION_CLASSES:
             sessions.append(site)
-        elif names:
-            creates_variables = creates_variables or any(_creates_variables(name) for name in names)
+        elif names and any(_creates_variables(name) for name in names):
+            variables.append(site)
+        elif _opens_graph(site, resolver):
+            graphs.append(site.grandparent)
         run = facts.session_run(site)
         if run is not None:
             if run.made is not None:
@@ -54,13 +58,48 @@ def uninitialized_sessions(facts: GraphFacts, index: ScopeIndex) -> List[CallSit
         site for site in sessions
         if id(site.node) in run_sessions or _runs_as_default(site, default_runs, resolver)
     ]
-    if not (running and creates_variables):
+    if not (running and variables):
+        return []
+    running = _with_variables_in_their_graph(running, variables, graphs)
+    if not running:
         return []
     if any(_initializes_variable(node, where, resolver) for node, where in facts.initializer_reads):
         return []
     if any(_hands_over_session(site, resolver, index) for site in facts.sites.values()):
         return []
     return sorted(running, key=lambda site: site.where.order)
+
+
+def _opens_graph(site: CallSite, resolver: NameResolver) -> bool:
+    """`with tf.Graph().as_default():` or `with graph.as_default():` (not a session's)."""
+    func = site.node.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "as_default"):
+        return False
+    if not (isinstance(site.parent, cst.WithItem) and isinstance(site.grandparent, cst.With)):
+        return False
+    made = origin(Value(func.value, site.where))
+    if isinstance(made.node, cst.Call):
+        return bool(resolver.qualified_names(made.node.func, made.where) & tensorflow.GRAPH_CLASS)
+    name = dotted_name(func.value)
+    return name is not None and bool(_GRAPH_NAME.search(name.rsplit(".", 1)[-1]))
+
+
+def _with_variables_in_their_graph(
+    sessions: List[CallSite], variables: List[CallSite], graphs: List[cst.With]
+) -> List[CallSite]:
+    """The sessions whose graph has variables created in it: a session opened inside a
+    `with graph.as_default():` block runs that graph, one opened outside every such block runs
+    the default graph. (Variables a local helper creates for the block are not seen: silence.)"""
+    if not graphs:
+        return sessions
+    blocks = [(graph, {id(node) for node in _subtree(graph.body)}) for graph in graphs]
+
+    def block_of(site: CallSite) -> Optional[cst.With]:
+        inside = [(graph, ids) for graph, ids in blocks if id(site.node) in ids]
+        return min(inside, key=lambda pair: len(pair[1]))[0] if inside else None
+
+    graphs_with_variables = {id(block_of(site)) for site in variables}
+    return [site for site in sessions if id(block_of(site)) in graphs_with_variables]
 
 
 def _runs_as_default(site: CallSite, default_runs: Set[int], resolver: NameResolver) -> bool:
@@ -95,6 +134,11 @@ def _initializes(site: CallSite, names: FrozenSet[str], resolver: NameResolver) 
     method = func.attr.value
     if method in tensorflow.INITIALIZING_METHODS:
         return True
+    if method == "assign":  # `sess.run(W.assign(pretrained))` sets W without its initializer
+        made = origin(Value(func.value, site.where))
+        return isinstance(made.node, cst.Call) and bool(
+            resolver.qualified_names(made.node.func, made.where) & tensorflow.VARIABLE_CONSTRUCTORS
+        )
     # `var.load(value, sess)` assigns a value, which initializes the variable.
     args = site.node.args
     return method == "load" and len(args) == 2 and args[1].keyword is None and (

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, NamedTuple, O
 import libcst as cst
 
 from nnlint.analysis.arguments import argument
-from nnlint.analysis.dataflow import Value, origin
+from nnlint.analysis.dataflow import Value, assignments, origin
 from nnlint.analysis.definitions import local_definition
 from nnlint.analysis.losses import backward_target
 from nnlint.analysis.names import NameResolver, Where, leaf, visible_bindings
@@ -284,8 +284,15 @@ class TrainingLoops:
         """`expr` is known to hold an `nn.Module`: it was made by a `torch.nn` class, a
         torchvision/timm model factory, or a class of this module that derives from
         `nn.Module` (directly or through another class of this module). Unlike `is_model`,
-        no name or `forward` method counts as evidence."""
-        made = origin(Value(expr, where))
+        no name or `forward` method counts as evidence. With several assignments, one that
+        makes a module is enough (`if multi_gpu: model = nn.DataParallel(model)` proves that
+        the other value is a module too)."""
+        values = assignments(expr, where)
+        if len(values) > 1:
+            return any(self._makes_module(origin(value)) for value in values)
+        return self._makes_module(origin(Value(expr, where)))
+
+    def _makes_module(self, made: Value) -> bool:
         node = made.node
         while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and (
             node.func.attr.value in _SAME_MODULE or node.func.attr.value in ("train", "eval")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from nnlint.analysis.dataflow import Value, origin
 from nnlint.analysis.names import leaf
 from nnlint.analysis.training_loops import (
-    ASSIGN, BACKWARD, CALL, EVAL, TRAIN, Event, Function, TrainingLoops, model_key, training_loops,
+    ASSIGN, BACKWARD, CALL, EVAL, MODEL_NAME, TRAIN, Event, Function, TrainingLoops, model_key, training_loops,
 )
 from nnlint.frameworks import torch
 from nnlint.rule import Rule, Severity
@@ -16,6 +18,7 @@ from nnlint.rule import Rule, Severity
 # Calls on a model that return the same model, and those that also set its mode.
 _SAME_MODEL = frozenset({"to", "cuda", "cpu", "float", "half", "double", "share_memory"})
 _SETS_MODE = frozenset({"eval", "train", "from_pretrained"})
+_NOT_MODEL_CLASS = re.compile(r"loss|criterion|checkpoint|optim|sched|stopping|loader|dataset", re.IGNORECASE)
 
 
 class InferenceInTrainMode(Rule):
@@ -123,13 +126,23 @@ def _loads(facts: TrainingLoops, function: Function) -> Dict[str, int]:
         if event.kind == CALL and isinstance(event.receiver, cst.Attribute) and (
             event.receiver.attr.value == "load_state_dict"
         ):
-            if facts.is_model(event.receiver.value, event.where):  # not an optimizer or a handler
-                key = model_key(event.receiver.value)
+            receiver = event.receiver.value
+            if facts.is_model(receiver, event.where) or _built_by_model_class(receiver, event):
+                key = model_key(receiver)  # not an optimizer, a scheduler or a training handler
         elif event.kind == ASSIGN and isinstance(event.node, cst.Assign) and _loads_whole_model(facts, event):
             key = model_key(event.receiver)
         if key is not None and key not in loads:
             loads[key] = event.where.order
     return loads
+
+
+def _built_by_model_class(receiver: cst.BaseExpression, event: Event) -> bool:
+    """`gen = Generator()`: the class name says model where the variable's name does not."""
+    made = origin(Value(receiver, event.where))
+    if not isinstance(made.node, cst.Call):
+        return False
+    name = leaf(made.node.func) or ""
+    return bool(MODEL_NAME.search(name)) and not _NOT_MODEL_CLASS.search(name)
 
 
 def _loads_whole_model(facts: TrainingLoops, event: Event) -> bool:

@@ -35,9 +35,9 @@ class UnusedNoqa(Rule):
         "- `NN001` itself in a `# noqa`, which silences this rule on that line.\n"
         "- A `# noqa` inside a string or docstring, which is not a comment.\n"
         "- Runs with `--ignore-noqa`, files with `# nnlint: skip-file`, and files that do not parse.\n"
-        "- A bare `# noqa` in a file that mentions no framework: nnlint does not analyse such "
-        "files, so their bare `# noqa` comments belong to other tools (explicit `NNxxx` codes in "
-        "them are still reported)."
+        "- A bare `# noqa` in a file that imports no framework (TensorFlow, Keras, PyTorch or "
+        "its ecosystem): nnlint has nothing to say about such files, so their bare `# noqa` "
+        "comments belong to other tools (explicit `NNxxx` codes in them are still reported)."
     )
     example = (
         "import torch\n\n"
@@ -65,15 +65,15 @@ def unused_noqa(
     silenced: Mapping[int, AbstractSet[str]],
     selected: AbstractSet[str],
     known: AbstractSet[str],
-    analysed: bool,
+    uses_framework: bool,
 ) -> List[Diagnostic]:
     """NN001 findings for the file's `# noqa` comments, given the codes each line silenced.
-    `analysed` is False for files the prefilter skipped (no rule ran on them)."""
+    `uses_framework` is False for files that import no framework (no rule applies to them)."""
     found: List[Diagnostic] = []
     for comment in noqa_comments(lines):
         used = silenced.get(comment.line, frozenset())
         if not comment.codes:
-            if analysed and not used:
+            if uses_framework and not used:
                 found.append(_diagnostic(path, lines, comment, [], (
                     "This `# noqa` suppresses no nnlint finding on its line; remove it, or name the "
                     "other tool's codes (`# noqa: E501`)."

@@ -31,12 +31,15 @@ class VariablesNeverInitialized(Rule):
         "`tf.global_variables_initializer()`, `initialize_all_variables`, `variables_initializer`, "
         "`tf.initializers.global_variables()`, `<var>.initializer` (not a tf.data iterator's), "
         "`saver.restore(...)` or any other `.restore(...)`, `tf.train.init_from_checkpoint`, "
-        "`var.load(value, sess)`, `tf.saved_model.loader.load`, Keras' `get_session`/`set_session`.\n"
+        "`var.load(value, sess)`, `var.assign(value)`, `tf.saved_model.loader.load`, Keras' "
+        "`get_session`/`set_session`.\n"
         "- `MonitoredTrainingSession`, `Supervisor`, `Scaffold`, `SessionManager`, Estimators and "
         "`slim.learning.train`: they initialize the variables themselves.\n"
         "- A session that comes from elsewhere (a parameter, `K.get_session()`), or that is passed "
         "to a function this module does not define (`load_weights(sess, path)` may restore them).\n"
-        "- A module that creates no variables itself (a frozen graph, a model built in another module)."
+        "- A module that creates no variables itself (a frozen graph, a model built in another "
+        "module), and a session opened in a `with graph.as_default():` block where no variable "
+        "is created (variables of other graphs do not count)."
     )
     example = (
         "import tensorflow as tf\n\n"
@@ -56,8 +59,8 @@ class VariablesNeverInitialized(Rule):
         "        sess.run(train_op, feed_dict={x: batch_x, y_: batch_y})\n"
     )
     known_problems = (
-        "The check is per module: an initializer run for one graph silences the sessions of "
-        "another graph in the same file."
+        "Initializers are looked for in the whole module: one run for one graph silences the "
+        "sessions of another graph in the same file."
     )
 
     def leave_Module(self, node: cst.Module) -> None:
