@@ -15,19 +15,20 @@ import libcst as cst
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.names import NameResolver
 from nnlint.analysis.scopes import build_scopes
-from nnlint.checks import ALL_RULES, RULES_BY_CODE
+from nnlint.checks import ALL_RULES, PLANNED_CODES, RULES_BY_CODE
 from nnlint.checks.unused_noqa import CODE as UNUSED_NOQA, unused_noqa
 from nnlint.frameworks import torch
 from nnlint.notebooks import Notebook, is_notebook, read_notebook
 from nnlint.positions import Locator
 from nnlint.rule import Diagnostic, Edit, Finding, Fix, Rule
 from nnlint.source import SourceError, decode, python_parse, split_lines
-from nnlint.suppression import is_silenced, skips_file
+from nnlint.suppression import Suppressions, is_silenced, skips_file
 from nnlint.traversal import rule_types_with_visitors, traverse
 
 # A file that mentions none of these cannot contain a finding: every rule is about one of them,
 # and names are only ever resolved through the file's own imports.
 _FRAMEWORK_MENTION = re.compile(r"tensorflow|keras|torch")
+KNOWN_CODES = frozenset(RULES_BY_CODE) | PLANNED_CODES
 FRAMEWORK_ROOTS = frozenset({"tensorflow", "keras", "tf_keras"}) | torch.ECOSYSTEM_ROOTS
 
 SYNTAX_ERROR = "NN000"
@@ -122,7 +123,7 @@ def lint_source(
     if not _FRAMEWORK_MENTION.search(text):
         result.skipped = True
         if UNUSED_NOQA in selected and not ignore_noqa and "noqa" in text:
-            _report_unused_noqa(result, split_lines(text), {}, selected, uses_framework=False)
+            _report_unused_noqa(result, split_lines(text), {}, selected, judge_bare=False)
         return result
     depth = _bracket_depth(text)
     if depth > MAX_NESTING:
@@ -165,15 +166,15 @@ def lint_source(
     if UNUSED_NOQA in selected and not ignore_noqa and "noqa" in text:
         # A file that only names a framework in text (a data table with "torch" in it) is not
         # framework code: its bare `# noqa` comments belong to other tools.
-        imports_framework = bool(ctx.imported_roots & FRAMEWORK_ROOTS)
-        _report_unused_noqa(result, result.lines or split_lines(text), silenced, selected, imports_framework)
+        judge_bare = bool(ctx.imported_roots & FRAMEWORK_ROOTS) and frozenset(RULES_BY_CODE) <= selected
+        _report_unused_noqa(result, result.lines or split_lines(text), silenced, selected, judge_bare)
     return result
 
 
 def _report_unused_noqa(
-    result: FileResult, lines: List[str], silenced: Dict[int, Set[str]], selected: FrozenSet[str], uses_framework: bool
+    result: FileResult, lines: List[str], silenced: Dict[int, Set[str]], selected: FrozenSet[str], judge_bare: bool
 ) -> None:
-    found = unused_noqa(result.path, lines, silenced, selected, frozenset(RULES_BY_CODE), uses_framework)
+    found = unused_noqa(result.path, lines, silenced, selected, KNOWN_CODES, judge_bare)
     if found:
         result.diagnostics.extend(found)
         result.diagnostics.sort(key=Diagnostic.sort_key)
@@ -193,6 +194,7 @@ def _add_diagnostics(
     `silenced` by line, for NN001)."""
     locator = Locator(module, text, statements)
     lines = split_lines(text)
+    suppressions = Suppressions(lines)
     for finding in findings:
         rule = RULES_BY_CODE[finding.code]
         try:
@@ -201,7 +203,7 @@ def _add_diagnostics(
             result.errors.append("too deeply nested to locate findings")
             return
         line = start[0]
-        if not ignore_noqa and is_silenced(lines[line - 1], finding.code):
+        if not ignore_noqa and suppressions.silences(line, finding.code):
             silenced.setdefault(line, set()).add(finding.code)
             continue
         fix = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import tokenize
 from dataclasses import dataclass
-from typing import FrozenSet, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 _NOQA = re.compile(
     r"#\s*noqa(?P<sep>\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?",
@@ -39,6 +39,27 @@ def skips_file(text: str) -> bool:
     return "skip-file" in text and _SKIP_FILE.search(text) is not None
 
 
+class Suppressions:
+    """The `# noqa` comments of one file, read once with the tokenizer so that a `# noqa` in a
+    string silences nothing (as NN001 sees them). A file the tokenizer rejects falls back to
+    reading each line as text."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self._lines = lines
+        self._codes: Optional[Dict[int, FrozenSet[str]]] = {}
+        if any("noqa" in line.lower() for line in lines):
+            comments = _comments(lines)
+            self._codes = None if comments is None else {
+                c.line: frozenset(code for code, _, _ in c.codes) or ALL for c in comments
+            }
+
+    def silences(self, line: int, code: str) -> bool:
+        if self._codes is None:
+            return is_silenced(self._lines[line - 1], code)
+        codes = self._codes.get(line)
+        return codes is not None and (codes is ALL or code in codes)
+
+
 @dataclass(frozen=True)
 class NoqaComment:
     """A `# noqa` directive in a real comment (not in a string), with its place in the line."""
@@ -52,6 +73,11 @@ class NoqaComment:
 def noqa_comments(lines: Sequence[str]) -> List[NoqaComment]:
     """Every `# noqa` directive in the comments of a file (found with Python's tokenizer, so a
     `# noqa` inside a string is not one). A file the tokenizer rejects has none."""
+    return _comments(lines) or []
+
+
+def _comments(lines: Sequence[str]) -> Optional[List[NoqaComment]]:
+    """The directives, or None when the tokenizer rejects the file."""
     if not any("noqa" in line.lower() for line in lines):
         return []
     found: List[NoqaComment] = []
@@ -62,7 +88,7 @@ def noqa_comments(lines: Sequence[str]) -> List[NoqaComment]:
                 if comment is not None:
                     found.append(comment)
     except (tokenize.TokenError, SyntaxError):
-        return []
+        return None
     return found
 
 

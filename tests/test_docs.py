@@ -30,6 +30,8 @@ def test_rule_documents_every_section(rule):
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
 def test_example_triggers_and_use_instead_does_not(rule):
-    example = lint(rule.example, rule.code).diagnostics
+    # NN001 judges `# noqa` comments against the findings of every rule, so it runs with all.
+    select = "ALL" if rule.code == "NN001" else rule.code
+    example = lint(rule.example, select).diagnostics
     assert [d.code for d in example] and all(d.code == rule.code for d in example)
-    assert not lint(rule.use_instead, rule.code).diagnostics
+    assert not lint(rule.use_instead, select).diagnostics

@@ -545,3 +545,153 @@ def test_nn505_model_wrapped_in_data_parallel_under_a_condition():
         def step(self, batch):
             return self.model.forward(batch)  # expect: NN505
     """, "NN505")
+
+
+# ============================================================================================
+# Cases found by review
+
+
+@pytest.mark.parametrize("setting", [
+    "for var in tf.global_variables():\n    sess.run(var.assign(weights[var.op.name]))",
+    "sess.run(tf.assign(w, pretrained))",
+    "sess.run(model.init_op)",
+    "setup(sess)",
+])
+def test_nn207_other_ways_of_setting_variables(setting):
+    body = textwrap.indent(setting, "    ")
+    check(_TF1_MODEL.format(suffix="") + f"""
+from pretrained import load_into, model
+
+def setup(session):
+    load_into(session, "ckpt/")
+
+with tf.Session() as sess:
+{body}
+    sess.run(y, feed_dict={{x: data}})
+""", "NN207")
+
+
+def test_nn207_session_given_the_graph_that_holds_the_variables():
+    check("""
+    import tensorflow as tf
+    graph = tf.Graph()
+    with graph.as_default():
+        w = tf.Variable(tf.zeros([3]))
+    with tf.Session(graph=graph) as sess:  # expect: NN207
+        sess.run(w)
+    """, "NN207")
+
+
+@pytest.mark.parametrize("training", [
+    "grads = torch.autograd.grad(loss_fn(model(x), y), model.parameters())",
+    "optimizer.step(closure)",
+])
+def test_nn504_training_without_backward_in_the_scope(training):
+    check(f"""
+    import torch
+    model = Net()
+    model.load_state_dict(torch.load("init.pt"))
+    optimizer = torch.optim.LBFGS(model.parameters())
+    {training}
+    prediction = model(x)
+    """, "NN504")
+
+
+def test_nn504_lightning_freeze_sets_eval_mode():
+    check("""
+    import torch
+    model = LitClassifier()
+    model.load_state_dict(torch.load("lit.pt"))
+    model.freeze()
+    logits = model(images)
+    """, "NN504")
+
+
+def test_nn504_printing_the_model_is_not_handing_it_over():
+    check("""
+    import torch
+    model = Net()
+    model.load_state_dict(torch.load("m.pt"))
+    print(model)
+    out = model(batch)  # expect: NN504
+    """, "NN504")
+
+
+def test_nn504_visible_model_without_mode_dependent_layers():
+    check("""
+    import torch
+    import torch.nn as nn
+
+    class Regressor(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.Linear(1, 10)
+            self.out = nn.Linear(10, 1)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.hidden(x)))
+
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 2)
+            self.drop = nn.Dropout(0.2)
+
+        def forward(self, x):
+            return self.fc(self.drop(x))
+
+    mlp = nn.Sequential(nn.Linear(1, 10), nn.ReLU(), nn.Linear(10, 1))
+    mlp.load_state_dict(torch.load("mlp.pt"))
+    mlp(x)
+    regressor = Regressor()
+    regressor.load_state_dict(torch.load("reg.pt"))
+    regressor(x)
+    tagger = Tagger()
+    tagger.load_state_dict(torch.load("tagger.pt"))
+    tagger(x)  # expect: NN504
+    """, "NN504")
+
+
+def test_nn505_a_name_that_may_hold_something_else_is_not_known():
+    check("""
+    import torch.nn as nn
+    from backends import OnnxModel
+
+    class Net(nn.Module):
+        def forward(self, x):
+            return x
+
+    def predict(args, x):
+        if args.onnx:
+            model = OnnxModel(args.weights)
+        else:
+            model = Net()
+        return model.forward(x)
+
+    y = Net().forward(1)  # expect: NN505
+    z = nn.Linear(2, 2).forward(x)  # expect: NN505
+    """, "NN505")
+
+
+def test_nn506_tuple_targets_are_assignments():
+    text = (
+        "import torch\n"
+        "model.weight.require_grad, model.bias.require_grad = False, False\n"
+        "for p in model.parameters():\n"
+        "    p.require_grad = False\n"
+    )
+    assert codes(text, "NN506") == [(2, "NN506"), (2, "NN506"), (4, "NN506")]
+
+
+def test_nn506_a_field_the_code_declares_is_its_own():
+    check("""
+    import torch
+    from dataclasses import dataclass
+
+    @dataclass
+    class FreezeConfig:
+        require_grad: bool = True
+
+    cfg = FreezeConfig()
+    cfg.require_grad = False
+    """, "NN506")

@@ -126,3 +126,28 @@ def test_safe_fix_round_trip_on_fixtures(path, code):
 
 def test_a_file_that_only_names_a_framework_in_text_keeps_its_bare_noqa():
     assert codes('CATEGORIES = ["torch", "lamp"]  # noqa\n') == []
+
+
+@pytest.mark.parametrize("line, fixed", [
+    ("x = 1  # noqa: NN101 - clipped upstream", "x = 1  # - clipped upstream"),
+    ("x = 1  # noqa: NN101 because reasons", "x = 1  # because reasons"),
+])
+def test_fix_keeps_the_explanation_a_comment(line, fixed):
+    text = f"import torch\n{line}\n"
+    findings = [d for d in lint(text).diagnostics if d.code == "NN001"]
+    assert apply_fixes(text, findings) == f"import torch\n{fixed}\n"
+
+
+def test_bare_noqa_is_not_judged_when_some_rules_were_not_selected():
+    text = "import torch.nn as nn\nm = nn.Linear(2, 2)\ny = m.forward(x)  # noqa\n"
+    assert codes(text, "NN001") == []
+    assert codes(text) == []  # with every rule, it silences NN505
+
+
+def test_codes_of_planned_rules_are_known():
+    assert codes("import torch\nloss = criterion(probs, y)  # noqa: NN102\n") == []
+
+
+def test_noqa_in_a_string_does_not_silence():
+    text = 'import torch.nn as nn\nm = nn.Linear(2, 2)\ny = m.forward("# noqa")\n'
+    assert codes(text) == [(3, "NN505")]

@@ -61,7 +61,11 @@ def assignments(expr: cst.BaseExpression, where: Where) -> List[Value]:
     """Every expression a name or `self` attribute may hold at `where`: each visible assignment
     (`model = Net()` and, under an `if`, `model = nn.DataParallel(model)`)."""
     if isinstance(expr, cst.Name):
-        bindings = visible_bindings(expr.value, where)
+        visible = visible_bindings(expr.value, where)
+        if not visible:
+            return []
+        # Every assignment of the scope up to here, not only the last one: branches of an `if`.
+        bindings = [b for b in visible[0].scope.bindings.get(expr.value, []) if b.order <= visible[0].order]
     elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
         method = where.scope.enclosing_method()
         if method is None or method.self_name != expr.value.value:

@@ -14,18 +14,22 @@ from typing import FrozenSet, Iterator, List, Optional, Set
 
 import libcst as cst
 
+from nnlint.analysis.arguments import argument
 from nnlint.analysis.dataflow import Value, origin
 from nnlint.analysis.definitions import local_definition
 from nnlint.analysis.names import NameResolver, Where, leaf
-from nnlint.analysis.scopes import DEF, ScopeIndex, dotted_name
+from nnlint.analysis.scopes import DEF, Scope, ScopeIndex, dotted_name
 from nnlint.analysis.sessions import SESSION, named_like_session, session_origin
 from nnlint.analysis.tf_graph import CallSite, GraphFacts
 from nnlint.analysis.tree import children
 from nnlint.frameworks import tensorflow
+from nnlint.frameworks.params import Param
 
 _ITERATOR = re.compile(r"iter", re.IGNORECASE)
 _GRAPH_NAME = re.compile(r"graph|^g$", re.IGNORECASE)
+_INIT_NAME = re.compile(r"init", re.IGNORECASE)
 # Built-in functions a session may be passed to without anything happening to its graph.
+_GRAPH = Param("graph", 1)
 _INERT_BUILTINS = frozenset({"print", "repr", "str", "id", "isinstance", "type", "len"})
 
 
@@ -49,6 +53,8 @@ def uninitialized_sessions(facts: GraphFacts, index: ScopeIndex) -> List[CallSit
         elif _opens_graph(site, resolver):
             graphs.append(site.grandparent)
         run = facts.session_run(site)
+        if run is not None and _runs_foreign_initializer(site):
+            return []
         if run is not None:
             if run.made is not None:
                 run_sessions.add(id(run.made.node))
@@ -65,9 +71,24 @@ def uninitialized_sessions(facts: GraphFacts, index: ScopeIndex) -> List[CallSit
         return []
     if any(_initializes_variable(node, where, resolver) for node, where in facts.initializer_reads):
         return []
-    if any(_hands_over_session(site, resolver, index) for site in facts.sites.values()):
+    if any(_hands_over_session(site, facts, index) for site in facts.sites.values()):
         return []
     return sorted(running, key=lambda site: site.where.order)
+
+
+def _runs_foreign_initializer(site: CallSite) -> bool:
+    """`sess.run(model.init_op)` with `model` from another module: an op named like an
+    initializer whose making this module does not show."""
+    fetch = site.node.args[0].value if site.node.args else None
+    if not isinstance(fetch, (cst.Name, cst.Attribute)):
+        return False
+    if isinstance(fetch, cst.Attribute) and fetch.attr.value == "initializer":
+        return False  # a variable's or an iterator's initializer: judged from its origin
+    name = dotted_name(fetch) or ""
+    last = name.rsplit(".", 1)[-1]
+    if not _INIT_NAME.search(last) or _ITERATOR.search(name):
+        return False
+    return not isinstance(origin(Value(fetch, site.where)).node, cst.Call)
 
 
 def _opens_graph(site: CallSite, resolver: NameResolver) -> bool:
@@ -98,8 +119,23 @@ def _with_variables_in_their_graph(
         inside = [(graph, ids) for graph, ids in blocks if id(site.node) in ids]
         return min(inside, key=lambda pair: len(pair[1]))[0] if inside else None
 
+    def session_block(site: CallSite) -> Optional[cst.With]:
+        named = argument(site.node, _GRAPH)
+        if named is None:
+            return block_of(site)
+        # `tf.Session(graph=g)` runs the graph that `with g.as_default():` filled.
+        return next((graph for graph in graphs if _graph_name(graph) == dotted_name(named)), block_of(site))
+
     graphs_with_variables = {id(block_of(site)) for site in variables}
-    return [site for site in sessions if id(block_of(site)) in graphs_with_variables]
+    return [site for site in sessions if id(session_block(site)) in graphs_with_variables]
+
+
+def _graph_name(block: cst.With) -> Optional[str]:
+    for item in block.items:
+        call = item.item
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "as_default":
+            return dotted_name(call.func.value)
+    return None
 
 
 def _runs_as_default(site: CallSite, default_runs: Set[int], resolver: NameResolver) -> bool:
@@ -135,10 +171,7 @@ def _initializes(site: CallSite, names: FrozenSet[str], resolver: NameResolver) 
     if method in tensorflow.INITIALIZING_METHODS:
         return True
     if method == "assign":  # `sess.run(W.assign(pretrained))` sets W without its initializer
-        made = origin(Value(func.value, site.where))
-        return isinstance(made.node, cst.Call) and bool(
-            resolver.qualified_names(made.node.func, made.where) & tensorflow.VARIABLE_CONSTRUCTORS
-        )
+        return True
     # `var.load(value, sess)` assigns a value, which initializes the variable.
     args = site.node.args
     return method == "load" and len(args) == 2 and args[1].keyword is None and (
@@ -168,23 +201,52 @@ def _initializes_variable(node: cst.Attribute, where: Where, resolver: NameResol
     return True
 
 
-def _hands_over_session(site: CallSite, resolver: NameResolver, index: ScopeIndex) -> bool:
+def _hands_over_session(site: CallSite, facts: GraphFacts, index: ScopeIndex) -> bool:
     """`site` passes a session this module created to code it does not show (a helper from
-    another module may initialize or restore the variables)."""
-    call = site.node
-    if not call.args or not any(
-        isinstance(arg.value, (cst.Name, cst.Attribute))
+    another module may initialize or restore the variables), directly or through a helper of
+    this module that passes it on."""
+    resolver = facts.resolver
+    passed = [
+        position for position, arg in enumerate(site.node.args)
+        if isinstance(arg.value, (cst.Name, cst.Attribute))
         and session_origin(arg.value, site.where, resolver).kind == SESSION
-        for arg in call.args
-    ):
+    ]
+    if not passed:
         return False
-    func = call.func
+    helper = _local_helper(site, index)
+    if helper is None:
+        return _foreign(site, resolver, index)
+    parameters = _parameter_names(helper)
+    forwarded = {parameters[i] for i in passed if i < len(parameters) and site.node.args[i].keyword is None}
+    return any(
+        other.where.scope is helper and _foreign(other, resolver, index) and any(
+            isinstance(arg.value, cst.Name) and arg.value.value in forwarded for arg in other.node.args
+        )
+        for other in facts.sites.values()
+    )
+
+
+def _local_helper(site: CallSite, index: ScopeIndex) -> Optional[Scope]:
+    func = site.node.func
+    if not isinstance(func, cst.Name):
+        return None
+    return local_definition(func, site.where, DEF, index)
+
+
+def _parameter_names(scope: Scope) -> List[str]:
+    node = scope.node
+    if not isinstance(node, cst.FunctionDef):
+        return []
+    return [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
+
+
+def _foreign(site: CallSite, resolver: NameResolver, index: ScopeIndex) -> bool:
+    """The call goes to code this module does not show and that is not TensorFlow's."""
+    func = site.node.func
     names = resolver.qualified_names(func, site.where)
     if any(name.startswith("tensorflow.") for name in names):
         return False
-    if isinstance(func, cst.Name) and (
-        func.value in _INERT_BUILTINS or local_definition(func, site.where, DEF, index) is not None
-    ):
+    if isinstance(func, cst.Name) and (func.value in _INERT_BUILTINS or _local_helper(site, index) is not None):
         return False
     if isinstance(func, cst.Attribute) and not names:
         # A method of a TensorFlow object (`saver.save(sess, path)`) is TensorFlow's own code.

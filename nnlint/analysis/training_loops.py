@@ -284,13 +284,23 @@ class TrainingLoops:
         """`expr` is known to hold an `nn.Module`: it was made by a `torch.nn` class, a
         torchvision/timm model factory, or a class of this module that derives from
         `nn.Module` (directly or through another class of this module). Unlike `is_model`,
-        no name or `forward` method counts as evidence. With several assignments, one that
-        makes a module is enough (`if multi_gpu: model = nn.DataParallel(model)` proves that
-        the other value is a module too)."""
+        no name or `forward` method counts as evidence. With several assignments, each must
+        make a module, except that wrapping the name itself (`if multi_gpu: model =
+        nn.DataParallel(model)`) proves that its other value is a module too."""
         values = assignments(expr, where)
         if len(values) > 1:
-            return any(self._makes_module(origin(value)) for value in values)
+            return any(self._wraps(value, expr) for value in values) or all(
+                self._makes_module(origin(value)) for value in values
+            )
         return self._makes_module(origin(Value(expr, where)))
+
+    def _wraps(self, value: Value, expr: cst.BaseExpression) -> bool:
+        """`value` is a `torch.nn` wrapper module of `expr` itself (DataParallel, DDP)."""
+        node = value.node
+        if not (isinstance(node, cst.Call) and node.args):
+            return False
+        names = self.resolver.qualified_names(node.func, value.where)
+        return bool(names & torch.MODULE_WRAPPERS) and dotted_name(node.args[0].value) == dotted_name(expr)
 
     def _makes_module(self, made: Value) -> bool:
         node = made.node

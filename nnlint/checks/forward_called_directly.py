@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnlint.analysis.names import leaf
 from nnlint.analysis.training_loops import training_loops
 from nnlint.rule import Applicability, NodeFix, Rule, Severity
 
@@ -52,8 +53,10 @@ class ForwardCalledDirectly(Rule):
         if not (isinstance(func, cst.Attribute) and func.attr.value == "forward"):
             return
         receiver = func.value
-        if not isinstance(receiver, (cst.Name, cst.Attribute)):
-            return  # `super().forward(x)`
+        if isinstance(receiver, cst.Call) and leaf(receiver.func) == "super":
+            return  # `super().forward(x)` extends the base class's forward
+        if not isinstance(receiver, (cst.Name, cst.Attribute, cst.Call)):
+            return
         method = self.ctx.scope.enclosing_method()
         if isinstance(receiver, cst.Name) and method is not None and receiver.value == method.self_name:
             return

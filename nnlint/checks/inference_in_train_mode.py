@@ -8,9 +8,10 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 import libcst as cst
 
 from nnlint.analysis.dataflow import Value, origin
+from nnlint.analysis.model_modes import mode_independent
 from nnlint.analysis.names import leaf
 from nnlint.analysis.training_loops import (
-    ASSIGN, BACKWARD, CALL, EVAL, MODEL_NAME, TRAIN, Event, Function, TrainingLoops, model_key, training_loops,
+    ASSIGN, BACKWARD, CALL, EVAL, GRAD, MODEL_NAME, TRAIN, Event, Function, TrainingLoops, model_key, training_loops,
 )
 from nnlint.frameworks import torch
 from nnlint.rule import Rule, Severity
@@ -18,6 +19,8 @@ from nnlint.rule import Rule, Severity
 # Calls on a model that return the same model, and those that also set its mode.
 _SAME_MODEL = frozenset({"to", "cuda", "cpu", "float", "half", "double", "share_memory"})
 _SETS_MODE = frozenset({"eval", "train", "from_pretrained"})
+_SWITCHING_METHODS = frozenset({"freeze"})
+_INERT_BUILTINS = frozenset({"print", "repr", "str", "len", "id", "type", "isinstance", "vars"})
 _NOT_MODEL_CLASS = re.compile(r"loss|criterion|checkpoint|optim|sched|stopping|loader|dataset", re.IGNORECASE)
 
 
@@ -40,14 +43,17 @@ class InferenceInTrainMode(Rule):
         "batch they come in, and are worse than the validation numbers promised."
     )
     stays_silent = (
-        "- `.eval()` or `.train(False)` on the model anywhere in that scope, before or after the "
-        "load, also chained (`torch.load(path).eval()`), on a module that contains it "
+        "- `.eval()`, `.train(False)` or Lightning's `.freeze()` on the model anywhere in that "
+        "scope, before or after the load, also chained (`torch.load(path).eval()`), on a module that contains it "
         "(`self.eval()` for `self.model`), or anywhere in the file for a model that is a global "
         "or a `self` attribute.\n"
-        "- The model is trained in that scope (`backward()`): a resumed training run.\n"
+        "- The model is trained in that scope (`backward()`, `autograd.grad`, an optimizer "
+        "step): a resumed training run.\n"
         "- The model is a parameter of the function (the caller may have set its mode), or is "
-        "passed to a function other than a torch one (`evaluate(model, loader)`).\n"
-        "- Models built with `from_pretrained(...)`, which start in evaluation mode.\n"
+        "passed to a function other than a torch one or a built-in (`evaluate(model, loader)`).\n"
+        "- Models built with `from_pretrained(...)`, which start in evaluation mode, and models "
+        "whose whole definition is in the file and has no layer that depends on the mode "
+        "(no dropout, normalization, recurrent or attention layer, no use of `self.training`).\n"
         "- Loading and calling in different scopes (`__init__` loads, `predict` calls)."
     )
     example = (
@@ -66,8 +72,9 @@ class InferenceInTrainMode(Rule):
         "    probabilities = model(images).softmax(dim=1)\n"
     )
     known_problems = (
-        "A model without dropout or batch norm behaves the same in both modes; it is reported "
-        "all the same, as a later change of its layers would make the missing `.eval()` matter."
+        "A model whose class is imported or unpickled is reported even when it has no dropout "
+        "or normalization layer (its layers are not visible), and so is a model whose layers "
+        "come from a helper function."
     )
 
     def leave_Module(self, node: cst.Module) -> None:
@@ -87,21 +94,32 @@ class InferenceInTrainMode(Rule):
 def _mode_switched_anywhere(facts: TrainingLoops) -> Set[str]:
     return {
         key for function in facts.functions for event in function.events
-        if event.kind in (TRAIN, EVAL) and (key := model_key(event.receiver)) is not None
+        if (key := _switched_model(event)) is not None
     }
+
+
+def _switched_model(event: Event) -> Optional[str]:
+    """The model whose mode the event sets: `.eval()`, `.train(...)`, and Lightning's
+    `.freeze()` (which calls `eval()`)."""
+    if event.kind in (TRAIN, EVAL):
+        return model_key(event.receiver)
+    func = event.receiver
+    if event.kind == CALL and isinstance(func, cst.Attribute) and func.attr.value in _SWITCHING_METHODS:
+        return model_key(func.value)
+    return None
 
 
 def _calls_in_train_mode(
     facts: TrainingLoops, function: Function, switched: Set[str]
 ) -> Iterator[Tuple[str, Event]]:
     events = function.events
-    if any(event.kind == BACKWARD for event in events):
-        return
+    if any(event.kind in (BACKWARD, GRAD) or facts.steps_optimizer(event) for event in events):
+        return  # the model is trained here (also with `autograd.grad` or an LBFGS closure)
     loads = _loads(facts, function)
     if not loads:
         return
     parameters = set(function.parameter_names())
-    local_switches = {model_key(e.receiver) for e in events if e.kind in (TRAIN, EVAL)}
+    local_switches = {key for event in events if (key := _switched_model(event)) is not None}
     for key, order in loads.items():
         root = key.split(".", 1)[0]
         if root in parameters and root != function.scope.self_name:
@@ -112,6 +130,8 @@ def _calls_in_train_mode(
             continue
         constructions = function.events if local else [e for f in facts.functions for e in f.events]
         if _passed_on(facts, events, key) or _mode_set_at_construction(constructions, key):
+            continue
+        if _built_without_mode_dependent_layers(facts, key, constructions):
             continue
         call = next((e for e in events if e.kind == CALL and e.where.order > order and _runs(e, key)), None)
         if call is not None:
@@ -134,6 +154,18 @@ def _loads(facts: TrainingLoops, function: Function) -> Dict[str, int]:
         if key is not None and key not in loads:
             loads[key] = event.where.order
     return loads
+
+
+def _built_without_mode_dependent_layers(facts: TrainingLoops, key: str, events: List[Event]) -> bool:
+    """The model's one construction shows all its layers and none behaves differently in
+    training (`nn.Sequential(nn.Linear(...), nn.ReLU(), ...)`): `.eval()` would change nothing."""
+    built = [
+        Value(value, event.where)
+        for event in events if event.kind == ASSIGN and isinstance(event.node, cst.Assign)
+        for target, value in _pairs(event.node.targets[0].target, event.node.value)
+        if model_key(target) == key
+    ]
+    return len(built) == 1 and mode_independent(built[0], facts.resolver, facts.index)
 
 
 def _built_by_model_class(receiver: cst.BaseExpression, event: Event) -> bool:
@@ -191,6 +223,8 @@ def _passed_on(facts: TrainingLoops, events: List[Event], key: str) -> bool:
             continue
         if not any(model_key(arg.value) == key for arg in event.node.args):
             continue
+        if isinstance(event.node.func, cst.Name) and event.node.func.value in _INERT_BUILTINS:
+            continue  # `print(model)`
         names = facts.resolver.qualified_names(event.node.func, event.where)
         if not any(name.startswith("torch.") for name in names):
             return True

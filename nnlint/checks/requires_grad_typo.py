@@ -11,6 +11,7 @@ from nnlint.rule import Applicability, NodeFix, Rule, Severity
 # Misspellings of `requires_grad`; assigning one creates a new attribute and raises nothing.
 TYPOS = frozenset({"require_grad", "requires_grads", "require_grads"})
 _RECEIVERS_OF_OWN_SETTINGS = frozenset({"self", "cls"})
+_READ, _ASSIGNED, _DELETED = "read", "assigned", "deleted"
 
 
 class RequiresGradTypo(Rule):
@@ -32,7 +33,9 @@ class RequiresGradTypo(Rule):
     )
     stays_silent = (
         "- The correct spelling, `requires_grad`, and the `requires_grad_()` method.\n"
-        "- `self.require_grad = flag` and `cls.require_grad = ...`: an object's own setting.\n"
+        "- `self.require_grad = flag`, `cls.require_grad = ...` and a class-level "
+        "`require_grad: bool = True`: the code's own setting (other assignments of that name "
+        "then stay silent too).\n"
         "- An attribute of that name that the module also reads somewhere (`if cfg.require_grad:`): "
         "the code uses it as its own attribute, not as PyTorch's flag."
     )
@@ -55,18 +58,46 @@ class RequiresGradTypo(Rule):
         self._assigned: List[Tuple[cst.Attribute, int]] = []
         self._read: Set[str] = set()
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        """`require_grad: bool = True` in a class body declares the attribute as the code's own."""
+        for statement in node.body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else (
+                    [small.target] if isinstance(small, cst.AnnAssign) else []
+                )
+                self._read.update(t.value for t in targets if isinstance(t, cst.Name) and t.value in TYPOS)
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
         attr = node.attr.value
         if attr not in TYPOS:
             return
-        parent = self.ctx.parent()
-        assigned = isinstance(parent, cst.AssignTarget) or (
-            isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is node
-        )
-        if not assigned:
+        use = self._use(node)
+        if use == _READ:
             self._read.add(attr)
-        elif not (isinstance(node.value, cst.Name) and node.value.value in _RECEIVERS_OF_OWN_SETTINGS):
+        elif isinstance(node.value, cst.Name) and node.value.value in _RECEIVERS_OF_OWN_SETTINGS:
+            self._read.add(attr)  # `self.require_grad = flag`: the object's own setting
+        elif use == _ASSIGNED:
             self._assigned.append((node, self.ctx.order))
+
+    def _use(self, node: cst.Attribute) -> str:
+        """Whether the attribute is read, assigned (also inside `a.x, b.x = ...` or as a `for`
+        target) or deleted."""
+        child: cst.CSTNode = node
+        depth = 1
+        while True:
+            parent = self.ctx.parent(depth)
+            if isinstance(parent, (cst.Element, cst.Tuple, cst.List, cst.StarredElement)):
+                child, depth = parent, depth + 1
+                continue
+            if isinstance(parent, cst.AssignTarget) or (
+                isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is child
+            ) or (isinstance(parent, (cst.For, cst.CompFor)) and parent.target is child):
+                return _ASSIGNED
+            if isinstance(parent, cst.Del):
+                return _DELETED
+            return _READ
 
     def leave_Module(self, node: cst.Module) -> None:
         for target, order in self._assigned:

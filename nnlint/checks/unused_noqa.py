@@ -30,8 +30,9 @@ class UnusedNoqa(Rule):
         "before anyone sees it."
     )
     stays_silent = (
-        "- A code whose rule this run did not select (`--select`, `ignore`, `per-file-ignores`): "
-        "nnlint cannot tell whether it is still needed.\n"
+        "- A code whose rule this run did not select (`--select`, `ignore`, `per-file-ignores`), "
+        "or a catalog code whose rule this version does not implement yet: nnlint cannot tell "
+        "whether it is still needed. Likewise a bare `# noqa` when some rules were not selected.\n"
         "- `NN001` itself in a `# noqa`, which silences this rule on that line.\n"
         "- A `# noqa` inside a string or docstring, which is not a comment.\n"
         "- Runs with `--ignore-noqa`, files with `# nnlint: skip-file`, and files that do not parse.\n"
@@ -65,15 +66,17 @@ def unused_noqa(
     silenced: Mapping[int, AbstractSet[str]],
     selected: AbstractSet[str],
     known: AbstractSet[str],
-    uses_framework: bool,
+    judge_bare: bool,
 ) -> List[Diagnostic]:
     """NN001 findings for the file's `# noqa` comments, given the codes each line silenced.
-    `uses_framework` is False for files that import no framework (no rule applies to them)."""
+    `known` holds the codes of the catalog (implemented or not), `selected` this run's.
+    A bare `# noqa` is judged only when `judge_bare`: the file imports a framework (other tools
+    own the bare comments of other files) and every rule ran (it also covers unselected ones)."""
     found: List[Diagnostic] = []
     for comment in noqa_comments(lines):
         used = silenced.get(comment.line, frozenset())
         if not comment.codes:
-            if uses_framework and not used:
+            if judge_bare and not used:
                 found.append(_diagnostic(path, lines, comment, [], (
                     "This `# noqa` suppresses no nnlint finding on its line; remove it, or name the "
                     "other tool's codes (`# noqa: E501`)."
@@ -127,9 +130,11 @@ def _edit(line: str, comment: NoqaComment, unused: List[str]) -> Edit:
         return Edit(comment.line, first + 1, comment.line, last + 1, ", ".join(line[s:e] for _, s, e in kept))
     start, end = comment.start, comment.end
     rest = line[end:]
-    if rest.strip():
+    if rest.lstrip().startswith("#"):
         end += len(rest) - len(rest.lstrip())  # `# noqa: NN101  # why` keeps `# why`
-    else:
-        start = len(line[:start].rstrip())  # and the spaces before it
+        return Edit(comment.line, start + 1, comment.line, end + 1, "")
+    if rest.strip():
+        return Edit(comment.line, start + 1, comment.line, end + 1, "#")  # `# noqa: NN1 - why` keeps `# - why`
+    start = len(line[:start].rstrip())  # the whole directive goes, and the spaces before it
     return Edit(comment.line, start + 1, comment.line, end + 1, "")
 

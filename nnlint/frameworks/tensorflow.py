@@ -275,7 +275,9 @@ VARIABLE_OP_METHODS: FrozenSet[str] = frozenset({
 })
 VARIABLE_CONSTRUCTORS: FrozenSet[str] = frozenset({"tensorflow.Variable", "tensorflow.get_variable"})
 # Modules whose functions create variables (`tf.layers.dense`, `slim.conv2d`).
-LAYER_MODULES: Tuple[str, ...] = ("tensorflow.layers.", "tensorflow.contrib.layers.", "tensorflow.contrib.slim.")
+LAYER_MODULES: Tuple[str, ...] = (
+    "tensorflow.layers.", "tensorflow.contrib.layers.", "tensorflow.contrib.slim.", "tf_slim.",
+)
 # Functions of those modules that create no variable (NN207 asks whether a model has any).
 VARIABLE_FREE_LAYER_FUNCTION = re.compile(
     r"pool|flatten|dropout|initializer|regularizer|arg_scope|one_hot|summar|^get_|assign_from"
@@ -288,6 +290,9 @@ VARIABLE_FREE_LAYER_FUNCTION = re.compile(
 VARIABLE_INITIALIZATION: FrozenSet[str] = ALL_VARIABLES_INITIALIZERS | VARIABLES_INITIALIZER | frozenset({
     "tensorflow.initializers.global_variables",
     "tensorflow.initializers.variables",
+    "tensorflow.assign",
+    "tf_slim.assign_from_checkpoint",
+    "tf_slim.assign_from_checkpoint_fn",
     "tensorflow.train.init_from_checkpoint",
     "tensorflow.contrib.framework.init_from_checkpoint",
     "tensorflow.contrib.framework.assign_from_checkpoint",
@@ -309,6 +314,8 @@ SELF_INITIALIZING_PREFIXES: Tuple[str, ...] = (
     "tensorflow.contrib.tpu.",
     "tensorflow.contrib.slim.learning.",
     "tensorflow.contrib.slim.evaluation.",
+    "tf_slim.learning.",
+    "tf_slim.evaluation.",
     "tensorflow.train.Scaffold",
     "tensorflow.train.SessionManager",
     "tensorflow.train.MonitoredTrainingSession",

@@ -163,6 +163,11 @@ MODULE_BASES: FrozenSet[str] = frozenset({"torch.nn.Module", "torch.nn.modules.m
 ECOSYSTEM_ROOTS: FrozenSet[str] = frozenset({
     "torch", "torchvision", "torchaudio", "torchtext", "timm", "lightning", "pytorch_lightning",
 })
+# Modules that wrap the module passed to them.
+MODULE_WRAPPERS: FrozenSet[str] = frozenset({
+    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
+    "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
+})
 # Factories whose result is always an `nn.Module` (NN505 needs certainty, not likelihood).
 MODULE_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "timm.models.")
 # Capitalized names in `torch.nn` that are not modules.
