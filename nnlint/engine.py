@@ -165,7 +165,7 @@ def lint_source(
         _add_diagnostics(result, module, ctx.index.statements, text, findings, ignore_noqa, silenced)
     if UNUSED_NOQA in selected and not ignore_noqa and "noqa" in text:
         # A file that only names a framework in text (a data table with "torch" in it) is not
-        # framework code: its bare `# noqa` comments belong to other tools.
+        # framework code: its bare noqa comments belong to other tools.
         judge_bare = bool(ctx.imported_roots & FRAMEWORK_ROOTS) and frozenset(RULES_BY_CODE) <= selected
         _report_unused_noqa(result, result.lines or split_lines(text), silenced, selected, judge_bare)
     return result

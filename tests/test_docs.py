@@ -30,7 +30,7 @@ def test_rule_documents_every_section(rule):
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
 def test_example_triggers_and_use_instead_does_not(rule):
-    # NN001 judges `# noqa` comments against the findings of every rule, so it runs with all.
+    # NN001 judges noqa comments against the findings of every rule, so it runs with all.
     select = "ALL" if rule.code == "NN001" else rule.code
     example = lint(rule.example, select).diagnostics
     assert [d.code for d in example] and all(d.code == rule.code for d in example)

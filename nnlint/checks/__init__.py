@@ -53,7 +53,7 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 
-# Codes the catalog assigns to rules not implemented yet: a `# noqa` naming one is not a typo.
+# Codes the catalog assigns to rules not implemented yet: a noqa comment naming one is not a typo.
 PLANNED_CODES = frozenset({
     "NN102", "NN104", "NN105", "NN106", "NN107",
     "NN301", "NN302", "NN303", "NN304", "NN305", "NN306", "NN405",
