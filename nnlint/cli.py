@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -21,7 +22,7 @@ from nnlint.discovery import STDIN, discover
 from nnlint.report import FORMATS, REPORTERS, github, json_report, sarif
 from nnlint.report import statistics as statistics_report
 from nnlint.report.concise import write_errors
-from nnlint.runner import RunOptions, RunResult, default_jobs, display_path, run
+from nnlint.runner import DIFF, FIX, RunOptions, RunResult, default_jobs, display_path, run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -85,6 +86,9 @@ def _exit_code(result: RunResult, exit_zero: bool) -> int:
               help="Worker processes (default: the number of CPUs).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--ignore-noqa", is_flag=True, help="Report findings even where a noqa comment silences them.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes and report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply fixes that change computed values.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them; exit 1 if there is any.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
@@ -100,6 +104,9 @@ def main(
     jobs: Optional[int],
     exit_zero: bool,
     ignore_noqa: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
     no_cache: bool,
     statistics: bool,
     explain: Optional[str],
@@ -131,11 +138,20 @@ def main(
     )
     found = discover(paths, settings.exclude, settings.root)
     options = RunOptions.from_settings(settings, selected, ignore_noqa, stdin_filename, cache=not no_cache)
+    fix_mode = DIFF if diff else FIX if fix else None
+    if fix_mode is not None:
+        options = replace(options, fix_mode=fix_mode, unsafe_fixes=unsafe_fixes, cache_dir=None)
     result = run(found.files, options, jobs or default_jobs())
     result.errors.extend((display_path(path), message) for path, message in found.errors)
     result.errors.sort()
     out, err = sys.stdout, sys.stderr
-    if statistics:
+    if fix_mode == DIFF:
+        _report_diff(result, out, err)
+    elif result.fixed_text is not None:
+        # Standard input with --fix: the fixed source for the editor, the rest on stderr.
+        out.write(result.fixed_text)
+        REPORTERS["concise"](result, err, err)
+    elif statistics:
         if output_format == "json":
             statistics_report.write_json(result, out)
         else:
@@ -144,6 +160,16 @@ def main(
     else:
         REPORTERS[output_format](result, out, err)
     sys.exit(_exit_code(result, exit_zero))
+
+
+def _report_diff(result: RunResult, out, err) -> None:
+    for diff in result.diffs:
+        out.write(diff)
+    write_errors(result, err)
+    files = len(result.diffs)
+    err.write(f"Would fix {result.fixed} problem{'s' if result.fixed != 1 else ''} in "
+              f"{files} file{'s' if files != 1 else ''}.\n" if files else "No fixes to apply.\n")
+    sys.exit(EXIT_ERROR if result.internal_errors else EXIT_FINDINGS if result.diffs else EXIT_CLEAN)
 
 
 def _config_failure(message: str, output_format: str) -> None:

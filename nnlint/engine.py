@@ -66,6 +66,11 @@ class FileResult:
     lines: Optional[List[str]] = None
     # For a notebook: the line of `lines` where each cell with a diagnostic starts.
     cell_starts: Optional[Dict[int, int]] = None
+    # With --fix or --diff: how many findings the fixes removed, the unified diff (--diff), and
+    # the fixed text of standard input (printed instead of being written).
+    fixed: int = 0
+    diff: Optional[str] = None
+    fixed_text: Optional[str] = None
 
 
 def lint_bytes(
@@ -77,11 +82,25 @@ def lint_bytes(
 ) -> FileResult:
     try:
         text = decode(data)
-        notebook = read_notebook(text) if is_notebook(path) else None
     except SourceError as error:
         return FileResult(path, errors=[str(error)])
-    if notebook is None:
+    return lint_text(text, path, selected, rule_settings, ignore_noqa)
+
+
+def lint_text(
+    text: str,
+    path: str,
+    selected: FrozenSet[str],
+    rule_settings: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    ignore_noqa: bool = False,
+) -> FileResult:
+    """Check a script's text, or a notebook's JSON text when `path` names a notebook."""
+    if not is_notebook(path):
         return lint_source(text, path, selected, rule_settings, ignore_noqa)
+    try:
+        notebook = read_notebook(text)
+    except SourceError as error:
+        return FileResult(path, errors=[str(error)])
     return _in_cells(lint_source(notebook.text, path, selected, rule_settings, ignore_noqa), notebook)
 
 

@@ -63,7 +63,7 @@ def read_notebook(text: str) -> Notebook:
             raise SourceError(f"not a valid notebook: cell {index + 1} is not an object")
         if cell.get("cell_type") != "code":
             continue
-        lines = _neutralised(_source_lines(cell.get(source_key, ""), index))
+        lines = _neutralised(source_lines(cell.get(source_key, ""), index))
         if lines:
             indices.append(index)
             starts.append(len(module_lines) + 1)
@@ -83,7 +83,7 @@ def _cells(document: Any) -> Tuple[List[Any], str]:
     raise SourceError("not a valid notebook: it has no list of cells")
 
 
-def _source_lines(source: Any, index: int) -> List[str]:
+def source_lines(source: Any, index: int) -> List[str]:
     if isinstance(source, list) and all(isinstance(part, str) for part in source):
         source = "".join(source)
     if not isinstance(source, str):

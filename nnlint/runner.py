@@ -3,9 +3,13 @@ gather the results in a deterministic order whatever the number of workers."""
 
 from __future__ import annotations
 
+import difflib
+import io
 import json
 import os
+import posixpath
 import sys
+import tokenize
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +19,13 @@ from nnlint import selection
 from nnlint.cache import DEFAULT_DIRECTORY, Cache, result_from_payload, result_to_payload
 from nnlint.config import Settings
 from nnlint.discovery import STDIN, matches, relative_posix
-from nnlint.engine import FileResult, lint_bytes, rule_settings_for
+from nnlint.engine import FileResult, lint_bytes, lint_text, rule_settings_for
+from nnlint.fixing import fix_text, write_atomically
 from nnlint.notebooks import is_notebook
+from nnlint.source import SourceError, decode
 from nnlint.rule import Diagnostic
 
+FIX, DIFF = "fix", "diff"
 # Below this many files, process start-up costs more than it saves.
 _PARALLEL_MIN_FILES = 32
 
@@ -32,6 +39,8 @@ class RunOptions:
     ignore_noqa: bool = False
     stdin_filename: Optional[str] = None
     cache_dir: Optional[str] = None  # None: no result cache
+    fix_mode: Optional[str] = None  # FIX writes fixed files, DIFF shows what FIX would change
+    unsafe_fixes: bool = False
 
     @classmethod
     def from_settings(
@@ -82,6 +91,9 @@ class RunResult:
     diagnostics: List[Diagnostic] = field(default_factory=list)
     errors: List[Tuple[str, str]] = field(default_factory=list)
     internal_errors: List[Tuple[str, str]] = field(default_factory=list)
+    fixed: int = 0  # findings removed by --fix (or that --diff would remove)
+    diffs: List[str] = field(default_factory=list)
+    fixed_text: Optional[str] = None  # standard input, fixed
     # path -> lines, for the files with diagnostics (the text report shows source lines).
     lines: Dict[str, List[str]] = field(default_factory=dict)
     # path -> {cell: line of `lines` where it starts}, for notebooks with diagnostics.
@@ -96,6 +108,11 @@ class RunResult:
             self.lines[result.path] = result.lines
         if result.cell_starts is not None:
             self.cell_starts[result.path] = result.cell_starts
+        self.fixed += result.fixed
+        if result.diff:
+            self.diffs.append(result.diff)
+        if result.fixed_text is not None:
+            self.fixed_text = result.fixed_text
 
     def finish(self) -> "RunResult":
         self.diagnostics.sort(key=Diagnostic.sort_key)
@@ -122,6 +139,8 @@ def lint_file(path: str, options: RunOptions) -> FileResult:
         return FileResult(shown, errors=[f"cannot read the file: {reason}"])
     config_path = options.stdin_filename if path == STDIN and options.stdin_filename else path
     codes = options.selected_for(config_path)
+    if options.fix_mode is not None:
+        return _fix_file(path, shown, data, codes, options)
     cache = _cache(options.cache_dir) if path != STDIN else None
     key = cache.key(data, options.configuration(path, codes)) if cache is not None else ""
     if cache is not None:
@@ -136,6 +155,48 @@ def lint_file(path: str, options: RunOptions) -> FileResult:
     if cache is not None and not result.internal_errors:
         cache.put(key, result_to_payload(result))
     return result
+
+
+def _fix_file(path: str, shown: str, data: bytes, codes: FrozenSet[str], options: RunOptions) -> FileResult:
+    """Lint, fix and lint again until no fix applies; write the file (FIX) or describe the
+    change (DIFF). The fixed text is written in the file's own encoding and line endings."""
+    try:
+        text = decode(data)
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    except (SourceError, SyntaxError) as error:
+        return FileResult(shown, errors=[str(error)])
+    settings = options.settings_for(codes)
+
+    def lint(candidate: str) -> FileResult:
+        return lint_text(candidate, shown, codes, settings, options.ignore_noqa)
+
+    try:
+        fixed = fix_text(text, shown, lint, options.unsafe_fixes)
+    except Exception as error:  # noqa: BLE001 - a bug of ours must not stop the other files
+        return FileResult(shown, internal_errors=[f"internal error: {type(error).__name__}: {error}"])
+    result = fixed.result
+    result.fixed = fixed.fixed
+    result.errors.extend(fixed.refused)
+    if options.fix_mode == DIFF:
+        if fixed.text != text:
+            result.diff = "".join(difflib.unified_diff(
+                text.splitlines(keepends=True), fixed.text.splitlines(keepends=True),
+                fromfile=f"a/{_diff_name(shown)}", tofile=f"b/{_diff_name(shown)}",
+            ))
+    elif path == STDIN:
+        result.fixed_text = fixed.text
+    elif fixed.text != text:
+        try:
+            write_atomically(path, fixed.text.encode(encoding))
+        except (OSError, UnicodeEncodeError) as error:
+            result.errors.append(f"cannot write the fixed file: {getattr(error, 'strerror', None) or error}")
+            result.fixed = 0
+    return result
+
+
+def _diff_name(path: str) -> str:
+    """`train.py` for `./train.py`, as `git diff` would name it."""
+    return posixpath.normpath(path.replace(os.sep, "/")).lstrip("/")
 
 
 _CACHES: Dict[str, Cache] = {}

@@ -64,6 +64,11 @@ def _excerpt(d: Diagnostic, lines: Optional[List[str]], cell_starts: Optional[Di
 
 
 def summary(result: RunResult) -> str:
+    fixed = f"Fixed {result.fixed} problem{'s' if result.fixed != 1 else ''}. " if result.fixed else ""
+    return fixed + _findings_summary(result)
+
+
+def _findings_summary(result: RunResult) -> str:
     files = f"{result.files} file{'s' if result.files != 1 else ''}"
     if not result.diagnostics and not result.errors and not result.internal_errors:
         return f"All checks passed ({files} checked)."
