@@ -186,7 +186,13 @@ def _config_failure(message: str, output_format: str) -> None:
 
 
 def run_main() -> None:
-    """Entry point that turns any unexpected failure into a one-line message and exit 2."""
+    """Entry point that turns any unexpected failure into a one-line message and exit 2.
+    `nnlint lsp` starts the language server (a path named `lsp` is linted as `./lsp`)."""
+    if sys.argv[1:] == ["lsp"]:
+        from nnlint.lsp import main as serve
+
+        serve()
+        return
     try:
         main(standalone_mode=True)
     except SystemExit:

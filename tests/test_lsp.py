@@ -20,7 +20,7 @@ from nnlint import RULES_URL
 pytest.importorskip("pygls", reason='the language server needs the lsp extra: pip install "nnlint[lsp]"')
 
 TIMEOUT = 20.0
-SERVER = [sys.executable, "-c", "from nnlint.lsp import main; main()"]
+SERVER = [sys.executable, "-m", "nnlint", "lsp"]  # the command editors run
 
 # NN103 on line 3, `tf.log(y)` at 1-based columns 27-36.
 SOFTMAX_CE = (
