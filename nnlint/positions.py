@@ -21,7 +21,7 @@ from typing import List, Mapping, Optional, Tuple
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from nnlint.analysis.tree import children
+from nnlint.analysis.tree import subtree
 from nnlint.source import python_parse
 
 # (line, column): 1-based line, 1-based column counted in characters.
@@ -66,7 +66,7 @@ class Locator:
         if not code or statement >= len(self._statement_nodes):
             return None
         twins = [
-            twin for twin in _subtree(self._statement_nodes[statement])
+            twin for twin in subtree(self._statement_nodes[statement])
             if type(twin) is type(node) and code_for(twin).strip() == code
         ]
         occurrences = []
@@ -94,17 +94,6 @@ def exact_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     if generate is None:
         return wrapper.resolve(PositionProvider)
     return generate(wrapper)
-
-
-def _subtree(root: cst.CSTNode) -> List[cst.CSTNode]:
-    """The nodes of `root`'s subtree in source order."""
-    result: List[cst.CSTNode] = []
-    work = [root]
-    while work:
-        node = work.pop()
-        result.append(node)
-        work.extend(reversed(children(node)))
-    return result
 
 
 def _line_starts(text: str) -> List[int]:

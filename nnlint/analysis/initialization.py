@@ -10,18 +10,18 @@ does not show, and the answer is "initialized".
 from __future__ import annotations
 
 import re
-from typing import FrozenSet, Iterator, List, Optional, Set
+from typing import FrozenSet, List, Optional, Set
 
 import libcst as cst
 
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.dataflow import Value, origin
 from nnlint.analysis.definitions import local_definition
-from nnlint.analysis.names import NameResolver, Where, leaf
+from nnlint.analysis.names import INERT_BUILTINS, NameResolver, Where, leaf
 from nnlint.analysis.scopes import DEF, Scope, ScopeIndex, dotted_name
 from nnlint.analysis.sessions import SESSION, named_like_session, session_origin
 from nnlint.analysis.tf_graph import CallSite, GraphFacts
-from nnlint.analysis.tree import children
+from nnlint.analysis.tree import subtree
 from nnlint.frameworks import tensorflow
 from nnlint.frameworks.params import Param
 
@@ -30,7 +30,6 @@ _GRAPH_NAME = re.compile(r"graph|^g$", re.IGNORECASE)
 _INIT_NAME = re.compile(r"init", re.IGNORECASE)
 # Built-in functions a session may be passed to without anything happening to its graph.
 _GRAPH = Param("graph", 1)
-_INERT_BUILTINS = frozenset({"print", "repr", "str", "id", "isinstance", "type", "len"})
 
 
 def uninitialized_sessions(facts: GraphFacts, index: ScopeIndex) -> List[CallSite]:
@@ -113,7 +112,7 @@ def _with_variables_in_their_graph(
     the default graph. (Variables a local helper creates for the block are not seen: silence.)"""
     if not graphs:
         return sessions
-    blocks = [(graph, {id(node) for node in _subtree(graph.body)}) for graph in graphs]
+    blocks = [(graph, {id(node) for node in subtree(graph.body)}) for graph in graphs]
 
     def block_of(site: CallSite) -> Optional[cst.With]:
         inside = [(graph, ids) for graph, ids in blocks if id(site.node) in ids]
@@ -148,15 +147,7 @@ def _runs_as_default(site: CallSite, default_runs: Set[int], resolver: NameResol
     block = site.grandparent
     if not (isinstance(site.parent, cst.WithItem) and isinstance(block, cst.With)):
         return False
-    return any(id(node) in default_runs for node in _subtree(block.body))
-
-
-def _subtree(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    work = [node]
-    while work:
-        node = work.pop()
-        yield node
-        work.extend(children(node))
+    return any(id(node) in default_runs for node in subtree(block.body))
 
 
 def _initializes(site: CallSite, names: FrozenSet[str], resolver: NameResolver) -> bool:
@@ -246,7 +237,7 @@ def _foreign(site: CallSite, resolver: NameResolver, index: ScopeIndex) -> bool:
     names = resolver.qualified_names(func, site.where)
     if any(name.startswith("tensorflow.") for name in names):
         return False
-    if isinstance(func, cst.Name) and (func.value in _INERT_BUILTINS or _local_helper(site, index) is not None):
+    if isinstance(func, cst.Name) and (func.value in INERT_BUILTINS or _local_helper(site, index) is not None):
         return False
     if isinstance(func, cst.Attribute) and not names:
         # A method of a TensorFlow object (`saver.save(sess, path)`) is TensorFlow's own code.

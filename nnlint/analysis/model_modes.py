@@ -10,7 +10,6 @@ Anything not visible (an imported class, a loaded pickle) may contain them.
 from __future__ import annotations
 
 import re
-from typing import Iterator
 
 import libcst as cst
 
@@ -18,7 +17,7 @@ from nnlint.analysis.dataflow import Value
 from nnlint.analysis.definitions import local_definition
 from nnlint.analysis.names import NameResolver, Where
 from nnlint.analysis.scopes import CLASS, DEF, Scope, ScopeIndex
-from nnlint.analysis.tree import children
+from nnlint.analysis.tree import subtree
 from nnlint.frameworks import torch
 
 _MODE_DEPENDENT = re.compile(r"dropout|norm|training|rnn|lstm|gru|transformer|attention|train\b|eval\b",
@@ -48,7 +47,7 @@ def _torch_layers_only(expr: cst.BaseExpression, where: Where, resolver: NameRes
     """Every call in `expr` makes a `torch.nn` layer that ignores the mode: no dropout or
     normalization layer, and no `dropout=` argument (an `nn.LSTM` without one is the same in
     both modes)."""
-    for node in _subtree(expr):
+    for node in subtree(expr):
         if isinstance(node, cst.Call):
             names = resolver.qualified_names(node.func, where)
             if not names or not all(n.startswith("torch.nn.") for n in names):
@@ -71,7 +70,7 @@ def _class_is_mode_independent(scope: Scope, resolver: NameResolver, index: Scop
         local = local_definition(base.value, where, CLASS, index)
         if local is None or not _class_is_mode_independent(local, resolver, index, depth + 1):
             return False
-    for inner in _subtree(node.body):
+    for inner in subtree(node.body):
         if _names_mode_dependent(inner):
             return False
         if isinstance(inner, cst.Call) and not _builds_known_layers(inner, where, resolver, index, depth):
@@ -99,11 +98,3 @@ def _names_mode_dependent(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.Arg) and node.keyword is not None:
         return bool(_MODE_DEPENDENT.search(node.keyword.value))
     return False
-
-
-def _subtree(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    work = [node]
-    while work:
-        node = work.pop()
-        yield node
-        work.extend(children(node))

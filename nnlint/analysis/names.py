@@ -39,6 +39,11 @@ class Where:
     order: int
 
 
+# Built-in functions that only look at their argument: passing a model or a session to one
+# hands it to no code that could change it.
+INERT_BUILTINS = frozenset({"print", "repr", "str", "len", "id", "type", "isinstance", "vars"})
+
+
 def visible_bindings(name: str, where: Where) -> List[Binding]:
     """The bindings a use of `name` at `where` may refer to; empty if unknown or builtin.
 

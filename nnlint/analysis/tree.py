@@ -55,3 +55,14 @@ def children(node: cst.CSTNode) -> List[cst.CSTNode]:
                 if isinstance(element, cst.CSTNode):
                     result.append(element)
     return result
+
+
+def subtree(root: cst.CSTNode) -> List[cst.CSTNode]:
+    """The nodes of `root`'s subtree (itself included) in source order."""
+    result: List[cst.CSTNode] = []
+    work = [root]
+    while work:
+        node = work.pop()
+        result.append(node)
+        work.extend(reversed(children(node)))
+    return result

@@ -9,7 +9,7 @@ import libcst as cst
 
 from nnlint.analysis.dataflow import Value, origin
 from nnlint.analysis.model_modes import mode_independent
-from nnlint.analysis.names import leaf
+from nnlint.analysis.names import INERT_BUILTINS, leaf
 from nnlint.analysis.training_loops import (
     ASSIGN, BACKWARD, CALL, EVAL, GRAD, MODEL_NAME, TRAIN, Event, Function, TrainingLoops, model_key, training_loops,
 )
@@ -20,7 +20,6 @@ from nnlint.rule import Rule, Severity
 _SAME_MODEL = frozenset({"to", "cuda", "cpu", "float", "half", "double", "share_memory"})
 _SETS_MODE = frozenset({"eval", "train", "from_pretrained"})
 _SWITCHING_METHODS = frozenset({"freeze"})
-_INERT_BUILTINS = frozenset({"print", "repr", "str", "len", "id", "type", "isinstance", "vars"})
 _NOT_MODEL_CLASS = re.compile(r"loss|criterion|checkpoint|optim|sched|stopping|loader|dataset", re.IGNORECASE)
 
 
@@ -223,7 +222,7 @@ def _passed_on(facts: TrainingLoops, events: List[Event], key: str) -> bool:
             continue
         if not any(model_key(arg.value) == key for arg in event.node.args):
             continue
-        if isinstance(event.node.func, cst.Name) and event.node.func.value in _INERT_BUILTINS:
+        if isinstance(event.node.func, cst.Name) and event.node.func.value in INERT_BUILTINS:
             continue  # `print(model)`
         names = facts.resolver.qualified_names(event.node.func, event.where)
         if not any(name.startswith("torch.") for name in names):
