@@ -19,7 +19,10 @@ else:
 from nnlint import selection
 from nnlint.checks import RULES_BY_CODE
 
-CONFIG_KEYS = ("select", "ignore", "exclude", "per-file-ignores", "rules", "cache-dir")
+CONFIG_KEYS = ("select", "ignore", "exclude", "per-file-ignores", "rules", "cache-dir", "timeout")
+
+
+DEFAULT_TIMEOUT = 30.0
 
 
 class ConfigError(Exception):
@@ -36,6 +39,7 @@ class Settings:
     root: Path = field(default_factory=Path.cwd)
     path: Optional[Path] = None
     cache_dir: Optional[str] = None  # relative to `root`; None: the default
+    timeout: float = DEFAULT_TIMEOUT  # seconds one file may take before it is given up
 
 
 def find_config(start: Path) -> Optional[Path]:
@@ -110,6 +114,11 @@ def parse(table: Mapping[str, Any], path: Path, prefix: str = "tool.nnlint") -> 
         if not isinstance(cache_dir, str) or not cache_dir.strip():
             raise ConfigError(f"{where('cache-dir')} must be a directory path (a string)")
         settings.cache_dir = cache_dir
+    if "timeout" in table:
+        timeout = table["timeout"]
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise ConfigError(f"{where('timeout')} must be a positive number of seconds")
+        settings.timeout = float(timeout)
     rules = table.get("rules", {})
     if not isinstance(rules, Mapping):
         raise ConfigError(f"{where('rules')} must be a table of rule codes")

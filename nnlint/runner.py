@@ -23,6 +23,7 @@ from nnlint.engine import FileResult, lint_bytes, lint_text, rule_settings_for
 from nnlint.fixing import fix_text, write_atomically
 from nnlint.notebooks import is_notebook
 from nnlint.source import SourceError, decode
+from nnlint.time_limit import FileTimeout, time_limit
 from nnlint.rule import Diagnostic
 
 FIX, DIFF = "fix", "diff"
@@ -41,6 +42,7 @@ class RunOptions:
     cache_dir: Optional[str] = None  # None: no result cache
     fix_mode: Optional[str] = None  # FIX writes fixed files, DIFF shows what FIX would change
     unsafe_fixes: bool = False
+    timeout: Optional[float] = None  # seconds per file; None: no limit
 
     @classmethod
     def from_settings(
@@ -62,6 +64,7 @@ class RunOptions:
             ignore_noqa=ignore_noqa,
             stdin_filename=stdin_filename,
             cache_dir=str(settings.root / (settings.cache_dir or DEFAULT_DIRECTORY)) if cache else None,
+            timeout=settings.timeout,
         )
 
     def selected_for(self, path: str) -> FrozenSet[str]:
@@ -127,7 +130,19 @@ def display_path(path: str) -> str:
 
 
 def lint_file(path: str, options: RunOptions) -> FileResult:
+    """One file's result; a file that takes longer than `options.timeout` becomes a per-file
+    error and the run goes on."""
     shown = display_path(options.stdin_filename or "-") if path == STDIN else display_path(path)
+    try:
+        with time_limit(options.timeout):
+            return _lint_file(path, shown, options)
+    except FileTimeout:
+        return FileResult(shown, errors=[
+            f"gave up after {options.timeout:g} s (raise `timeout` in [tool.nnlint] to allow more)"
+        ])
+
+
+def _lint_file(path: str, shown: str, options: RunOptions) -> FileResult:
     try:
         if path == STDIN:
             data = sys.stdin.buffer.read()
