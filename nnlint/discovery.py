@@ -90,7 +90,20 @@ def discover(paths: Sequence[str], exclude: Sequence[str], root: Path) -> Discov
             found.errors.append((path, "broken symbolic link"))
         else:
             found.errors.append((path, "not a regular file or directory"))
+    found.errors = _once_each(found.errors)
     return found
+
+
+def _once_each(errors: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """A path reached twice (named and inside a named directory) is reported once."""
+    seen = set()
+    unique = []
+    for path, message in errors:
+        key = os.path.normpath(path)
+        if key not in seen:
+            seen.add(key)
+            unique.append((path, message))
+    return unique
 
 
 def _walk(top: str, exclude: Sequence[str], root: Path, found: Discovered) -> List[str]:
@@ -115,7 +128,10 @@ def _walk(top: str, exclude: Sequence[str], root: Path, found: Discovered) -> Li
             full = os.path.join(directory, name)
             if exclude and any(matches(p, relative_posix(full, root)) for p in exclude):
                 continue
-            if os.path.exists(full) and not os.path.isfile(full):
-                continue  # a FIFO or socket would block the read forever; broken links get an error
+            if not os.path.exists(full):
+                found.errors.append((full, "broken symbolic link"))
+                continue
+            if not os.path.isfile(full):
+                continue  # a FIFO or socket would block the read forever
             files.append(full)
     return files

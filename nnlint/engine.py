@@ -33,6 +33,10 @@ FRAMEWORK_ROOTS = frozenset({"tensorflow", "keras", "tf_keras"}) | torch.ECOSYST
 
 SYNTAX_ERROR = "NN000"
 
+# LibCST's tree takes about 600 bytes of memory per character of source: a 10 MB generated file
+# would need 6 GB. No hand-written training script comes near this limit.
+MAX_SOURCE_CHARS = 1_000_000
+
 # LibCST's native parser crashes the process (not just the file) on very deep nesting; Python
 # itself refuses more than 200 nested parentheses, so no real program is lost by this limit.
 MAX_NESTING = 200
@@ -143,6 +147,12 @@ def lint_source(
         result.skipped = True
         if UNUSED_NOQA in selected and not ignore_noqa and "noqa" in text:
             _report_unused_noqa(result, split_lines(text), {}, selected, judge_bare=False)
+        return result
+    if len(text) > MAX_SOURCE_CHARS:
+        result.errors.append(
+            f"{len(text) / 1e6:.1f} million characters of code (more than {MAX_SOURCE_CHARS / 1e6:g} "
+            "million); not analysed, as parsing it would take several GB of memory"
+        )
         return result
     depth = _bracket_depth(text)
     if depth > MAX_NESTING:
