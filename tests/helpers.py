@@ -30,24 +30,3 @@ def expected_markers(text: str) -> Set[Tuple[int, str]]:
         if match:
             markers.update((number, c.strip()) for c in match.group(1).split(",") if c.strip())
     return markers
-
-
-def apply_fixes(text: str, diagnostics) -> str:
-    """`text` with the edits of every diagnostic's fix applied (they must not overlap)."""
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-
-    def offset(line: int, column: int) -> int:
-        return offsets[line - 1] + column - 1
-
-    edits = sorted(
-        (edit for d in diagnostics if d.fix is not None for edit in d.fix.edits),
-        key=lambda e: (e.line, e.column),
-        reverse=True,
-    )
-    for edit in edits:
-        start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
-        text = text[:start] + edit.content + text[end:]
-    return text

@@ -11,7 +11,8 @@ import textwrap
 
 import pytest
 
-from helpers import apply_fixes, codes, expected_markers, lint
+from helpers import codes, expected_markers, lint
+from nnlint.fixing import apply_fixes
 
 
 def check(source: str, select: str) -> None:

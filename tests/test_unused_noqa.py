@@ -7,7 +7,8 @@ import textwrap
 
 import pytest
 
-from helpers import FIXTURES, apply_fixes, codes, expected_markers, lint
+from helpers import FIXTURES, codes, expected_markers, lint
+from nnlint.fixing import apply_fixes
 from nnlint import selection
 from nnlint.engine import lint_source
 

@@ -23,14 +23,13 @@ from nnlint.frameworks import torch
 _MODE_DEPENDENT = re.compile(r"dropout|norm|training|rnn|lstm|gru|transformer|attention|train\b|eval\b",
                              re.IGNORECASE)
 _LAYER_DEPENDENT = re.compile(r"dropout|norm|transformer|attention", re.IGNORECASE)
-_SAME_MODEL = frozenset({"to", "cuda", "cpu", "float", "half", "double"})
 _MAX_DEPTH = 4
 
 
 def mode_independent(made: Value, resolver: NameResolver, index: ScopeIndex) -> bool:
     """`made` (the expression that built the model) shows every layer, and none depends on mode."""
     node = made.node
-    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _SAME_MODEL:
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in torch.SAME_MODULE_METHODS:
         node = node.func.value
     if not isinstance(node, cst.Call):
         return False

@@ -48,7 +48,6 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _NOTED = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While, cst.With, cst.Call,
                     cst.Assign, cst.AugAssign) + _COMPREHENSIONS)
 # Calls on a model that return the same model (`model.to(device).train()`).
-_SAME_MODULE = frozenset({"to", "cuda", "cpu", "float", "half", "double", "module"})
 _OPTIMIZER_NAME = re.compile(r"optim|(^|_)opt(_|\d|$)|scaler", re.IGNORECASE)
 _SCHEDULER_NAME = re.compile(r"sched", re.IGNORECASE)
 # Names that say an object is a model, for models whose construction is not visible.
@@ -305,7 +304,7 @@ class TrainingLoops:
     def _makes_module(self, made: Value) -> bool:
         node = made.node
         while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and (
-            node.func.attr.value in _SAME_MODULE or node.func.attr.value in ("train", "eval")
+            node.func.attr.value in torch.SAME_MODULE_METHODS or node.func.attr.value in ("train", "eval")
         ):
             node = node.func.value
         if not isinstance(node, cst.Call):
@@ -485,7 +484,7 @@ def model_key(expr: Optional[cst.BaseExpression]) -> Optional[str]:
     """The model a `.train()`/`.eval()` is called on, as a dotted name: `model` for
     `model.to(device).train()` and `model.module.eval()`."""
     while True:
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _SAME_MODULE:
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in torch.SAME_MODULE_METHODS:
             expr = expr.func.value
         elif isinstance(expr, cst.Attribute) and expr.attr.value == "module":
             expr = expr.value

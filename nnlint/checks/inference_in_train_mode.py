@@ -16,8 +16,7 @@ from nnlint.analysis.training_loops import (
 from nnlint.frameworks import torch
 from nnlint.rule import Rule, Severity
 
-# Calls on a model that return the same model, and those that also set its mode.
-_SAME_MODEL = frozenset({"to", "cuda", "cpu", "float", "half", "double", "share_memory"})
+# Calls on a model that return it with its mode set.
 _SETS_MODE = frozenset({"eval", "train", "from_pretrained"})
 _SWITCHING_METHODS = frozenset({"freeze"})
 _NOT_MODEL_CLASS = re.compile(r"loss|criterion|checkpoint|optim|sched|stopping|loader|dataset", re.IGNORECASE)
@@ -185,7 +184,7 @@ def _loads_whole_model(facts: TrainingLoops, event: Event) -> bool:
             method = value.func.attr.value
             if method in _SETS_MODE:
                 return False
-            if method not in _SAME_MODEL:
+            if method not in torch.SAME_MODULE_METHODS:
                 break
             value = value.func.value
         elif isinstance(value, cst.Subscript):

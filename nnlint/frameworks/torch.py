@@ -158,6 +158,10 @@ GRAD_SCALERS: FrozenSet[str] = frozenset({
 OPTIMIZER_PREFIX = "torch.optim."
 NOT_OPTIMIZERS = ("torch.optim.lr_scheduler.", "torch.optim.swa_utils.")
 MODULE_BASES: FrozenSet[str] = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+# Methods of a module that return the module itself (`model.to(device).eval()`).
+SAME_MODULE_METHODS: FrozenSet[str] = frozenset({
+    "to", "cuda", "cpu", "float", "half", "double", "bfloat16", "share_memory",
+})
 # Packages whose users write PyTorch training and inference code (a script may import only
 # torchvision and still build, load and run models).
 ECOSYSTEM_ROOTS: FrozenSet[str] = frozenset({
