@@ -6,19 +6,26 @@ model output), in every form the frameworks offer: a function (`tf.nn.softmax(z)
 `self.sm = nn.Softmax(1)` called later), a Keras layer call (`Dense(10, activation="softmax")(h)`,
 `Activation(tf.nn.sigmoid)(h)`, `Softmax()(h)`), a TF1 layer function
 (`tf.layers.dense(h, 10, activation=tf.nn.softmax)`), and a `Sequential` model whose last layer
-is one of those.
+is one of those, a Functional `Model(inputs, outputs)`, a subclassed model's `call`/`forward`, or a
+builder function that returns one of those.
+
+The answer is an `Output`: the activation, the node that applies it (where the output-layer rules
+report) and, when visible, the weight layer it activates (whose unit count NN302 needs).
+Weight layers with no activation (`Dense(10)`, `nn.Linear`, `tf.matmul(h, W) + b`) are "linear".
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import dataclass, replace
+from typing import List, Optional
 
 import libcst as cst
 
 from nnlint import frameworks
-from nnlint.analysis.arguments import argument
-from nnlint.analysis.dataflow import Value, origin
+from nnlint.analysis.arguments import argument, operand
+from nnlint.analysis.dataflow import Value, history, origin
 from nnlint.analysis.definitions import local_definition
+from nnlint.analysis.model_structure import Layers, sequential_layers
 from nnlint.analysis.names import NameResolver, Where
 from nnlint.analysis.scopes import CLASS, DEF, Scope, ScopeIndex
 from nnlint.frameworks import keras, tensorflow, torch
@@ -28,6 +35,24 @@ _MAX_CALL_DEPTH = 3
 # The method that runs when a module/model instance is called.
 _CALL_METHODS = ("forward", "call")
 
+SOFTMAX = "softmax"
+SIGMOID = "sigmoid"
+RELU = "relu"
+LINEAR = "linear"
+LOG_SOFTMAX = "log_softmax"
+
+
+@dataclass(frozen=True)
+class Output:
+    kind: str
+    # The call, layer or module that applies the activation: where a finding about it goes.
+    site: Value
+    # The weight layer (`Dense`, `nn.Linear`, `tf.matmul`) whose output is activated, if visible.
+    layer: Optional[Value] = None
+    # The activation is a constructor argument (`Dense(1, activation="relu")`): the site is the
+    # constructor even where the layer is called elsewhere.
+    configured: bool = False
+
 
 class Activations:
     def __init__(self, resolver: NameResolver, index: ScopeIndex, uses_torch: bool) -> None:
@@ -35,79 +60,144 @@ class Activations:
         self._index = index
         self._uses_torch = uses_torch
 
-    def of(self, value: Value, depth: int = 0) -> Optional[str]:
-        """The activation applied last to produce `value` (followed through assignments, and
-        into the functions, methods and modules this module defines)."""
+    def of(self, value: Value) -> Optional[str]:
+        """The activation applied last to produce `value`."""
+        found = self.output(value)
+        return found.kind if found is not None else None
+
+    def output(self, value: Value, depth: int = 0) -> Optional[Output]:
+        """How `value` was activated last (followed through assignments, and into the
+        functions, methods and modules this module defines)."""
         value = origin(value)
         node = value.node
         if _is_one_minus(node):
             # 1 - sigmoid(x) is sigmoid(-x): still a sigmoid output, saturating at 0 and 1.
-            return "sigmoid" if self.of(Value(node.right, value.where), depth) == "sigmoid" else None
+            inner = self.output(Value(node.right, value.where), depth)
+            return replace(inner, site=value) if inner is not None and inner.kind == SIGMOID else None
+        product = self._biased_product(value)
+        if product is not None:
+            return Output(LINEAR, value, product)
         if not isinstance(node, cst.Call):
             return None
         names = self._resolver.qualified_names(node.func, value.where)
         for name in names:
             kind = frameworks.ACTIVATION_FUNCTIONS.get(name)
             if kind is not None:
-                return kind
+                activated = operand(node)
+                return Output(kind, value, self.weight_layer(Value(activated, value.where)) if activated else None)
             layer_function = tensorflow.LAYER_FUNCTIONS.get(name)
             if layer_function is not None:
                 param, default = layer_function
-                return self._activation_argument(node, param, value, default)
+                kind = self._activation_argument(node, param, value, default)
+                return Output(kind, value, value, configured=True) if kind is not None else None
+            if name in tensorflow.MATMUL or name in tensorflow.XW_PLUS_B:
+                return Output(LINEAR, value, value)
         if names:
             return None
         func = node.func
-        if (
-            self._uses_torch
-            and isinstance(func, cst.Attribute)
-            and func.attr.value in torch.ACTIVATION_METHODS
-        ):
-            return torch.ACTIVATION_METHODS[func.attr.value]
-        callee = origin(Value(func, value.where))
-        if isinstance(callee.node, cst.Call):
-            kind = self.of_layer(callee)
-            if kind is not None or depth >= _MAX_CALL_DEPTH:
-                return kind
-            instance_of = local_definition(callee.node.func, callee.where, CLASS, self._index)
-            if instance_of is not None:
-                return self._returned(self._call_method(instance_of), depth)
-            return None
+        if self._uses_torch and isinstance(func, cst.Attribute) and func.attr.value in torch.ACTIVATION_METHODS:
+            kind = torch.ACTIVATION_METHODS[func.attr.value]
+            return Output(kind, value, self.weight_layer(Value(func.value, value.where)))
+        if isinstance(origin(Value(func, value.where)).node, cst.Call):
+            found = self.model_output(Value(func, value.where), depth)
+            if found is None:
+                return None
+            if not found.configured and found.site.node is origin(Value(func, value.where)).node:
+                # A module made elsewhere and called here (`self.act(h)`): the call is the site.
+                found = replace(found, site=value)
+            if found.layer is None and found.kind != LINEAR and node.args:
+                found = replace(found, layer=self.weight_layer(Value(node.args[0].value, value.where)))
+            return found
         if depth >= _MAX_CALL_DEPTH:
             return None
         return self._returned(local_definition(func, value.where, DEF, self._index), depth)
 
-    def _returned(self, function: Optional[Scope], depth: int) -> Optional[str]:
-        """The activation every `return` of a function of this module applies, if they agree."""
+    def model_output(self, model: Value, depth: int = 0) -> Optional[Output]:
+        """How a layer, module or model object activates its output when it is called: a layer
+        class, a Sequential model, a Functional `Model(inputs, outputs)`, an instance of a class
+        of this module (its `forward`/`call`), or what a builder function of this module returns."""
+        steps = list(history(model))
+        made = steps[-1]
+        holder = steps[-2] if len(steps) > 1 else None
+        node = made.node
+        if not isinstance(node, cst.Call):
+            return None
+        names = self._resolver.qualified_names(node.func, made.where)
+        for name in names:
+            kind = torch.ACTIVATION_MODULES.get(name) or keras.ACTIVATION_LAYERS.get(name)
+            if kind is not None:
+                return Output(kind, made)
+            param = keras.LAYERS_WITH_ACTIVATION.get(name)
+            if param is not None:
+                kind = self._activation_argument(node, param, made, LINEAR)
+                if kind is None:
+                    return None
+                return Output(kind, made, None if name == keras.ACTIVATION_LAYER else made, configured=True)
+            if name in torch.LINEAR_MODULES:
+                return Output(LINEAR, made, made)
+            if name in frameworks.SEQUENTIAL_CLASSES:
+                return self.sequence_output(sequential_layers(made, holder, self._index, self._resolver), depth)
+            if name in keras.FUNCTIONAL_MODEL:
+                outputs = _single(argument(node, keras.FUNCTIONAL_OUTPUTS))
+                return self.output(Value(outputs, made.where), depth + 1) if outputs is not None else None
+        if names or depth >= _MAX_CALL_DEPTH:
+            return None
+        instance_of = local_definition(node.func, made.where, CLASS, self._index)
+        if instance_of is not None:
+            return self._returned(self._call_method(instance_of), depth)
+        builder = local_definition(node.func, made.where, DEF, self._index)
+        if builder is None or not builder.returns:
+            return None
+        return _agreeing([
+            self.model_output(Value(r.value, Where(builder, r.order)), depth + 1) if r.value is not None else None
+            for r in builder.returns
+        ])
+
+    def sequence_output(self, layers: Layers, depth: int) -> Optional[Output]:
+        """The output of the last layer of a sequence, with the weight layer before it when
+        the last layer is only an activation."""
+        if not layers.values or layers.conditional[-1]:
+            return None
+        found = self.model_output(layers.values[-1], depth + 1)
+        if found is None or found.layer is not None or found.kind == LINEAR or len(layers.values) < 2:
+            return found
+        previous = self.model_output(layers.values[-2], depth + 1)
+        if previous is not None and previous.kind == LINEAR:
+            return replace(found, layer=previous.layer)
+        return found
+
+    def weight_layer(self, value: Value) -> Optional[Value]:
+        """The weight layer with no activation that produced `value`, if visible."""
+        found = self.output(value, _MAX_CALL_DEPTH)
+        return found.layer if found is not None and found.kind == LINEAR else None
+
+    def _biased_product(self, value: Value) -> Optional[Value]:
+        """For `tf.matmul(h, W) + b`: the `tf.matmul(h, W)`."""
+        node = value.node
+        if not (isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)):
+            return None
+        for side in (node.left, node.right):
+            made = origin(Value(side, value.where))
+            if isinstance(made.node, cst.Call) and self._resolver.qualified_names(
+                made.node.func, made.where
+            ) & tensorflow.MATMUL:
+                return made
+        return None
+
+    def _returned(self, function: Optional[Scope], depth: int) -> Optional[Output]:
+        """The output every `return` of a function of this module gives, if they agree."""
         if function is None or not function.returns:
             return None
-        kinds = {
-            self.of(Value(r.value, Where(function, r.order)), depth + 1) if r.value is not None else None
+        return _agreeing([
+            self.output(Value(r.value, Where(function, r.order)), depth + 1) if r.value is not None else None
             for r in function.returns
-        }
-        return kinds.pop() if len(kinds) == 1 else None
+        ])
 
     def _call_method(self, class_scope: Scope) -> Optional[Scope]:
         for name in _CALL_METHODS:
             bindings = class_scope.bindings.get(name, [])
             if len(bindings) == 1 and bindings[0].kind == DEF and bindings[0].node is not None:
                 return self._index.scope_of(bindings[0].node)
-        return None
-
-    def of_layer(self, layer: Value) -> Optional[str]:
-        """The activation a layer, module or Sequential model applies last when it is called."""
-        node = layer.node
-        if not isinstance(node, cst.Call):
-            return None
-        for name in self._resolver.qualified_names(node.func, layer.where):
-            kind = torch.ACTIVATION_MODULES.get(name) or keras.ACTIVATION_LAYERS.get(name)
-            if kind is not None:
-                return kind
-            param = keras.LAYERS_WITH_ACTIVATION.get(name)
-            if param is not None:
-                return self._activation_argument(node, param, layer, "linear")
-            if name in frameworks.SEQUENTIAL_CLASSES:
-                last = _last_sequential_layer(node)
-                return self.of_layer(origin(Value(last, layer.where))) if last is not None else None
         return None
 
     def _activation_argument(
@@ -117,7 +207,7 @@ class Activations:
         if arg is None:
             return default
         if isinstance(arg, cst.Name) and arg.value == "None":
-            return "linear"
+            return LINEAR
         if isinstance(arg, cst.SimpleString):
             return keras.ACTIVATION_STRINGS.get(arg.evaluated_value.lower())
         for name in self._resolver.qualified_names(arg, where_value.where):
@@ -136,14 +226,18 @@ def _is_one_minus(node: cst.BaseExpression) -> bool:
     )
 
 
-def _last_sequential_layer(call: cst.Call) -> Optional[cst.BaseExpression]:
-    """The last layer of `Sequential([...])` (Keras) or `nn.Sequential(a, b, c)` (torch)."""
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    if not positional:
+def _agreeing(outputs: List[Optional[Output]]) -> Optional[Output]:
+    """The first output, when every return gives one with the same activation."""
+    if not outputs or any(o is None for o in outputs) or len({o.kind for o in outputs}) != 1:
         return None
-    if len(positional) == 1 and isinstance(positional[0].value, (cst.List, cst.Tuple)):
-        elements = positional[0].value.elements
-        if not elements or isinstance(elements[-1], cst.StarredElement):
+    return outputs[0]
+
+
+def _single(expr: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
+    """`outputs` itself, or its only element when it is a one-element list or tuple."""
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        elements = expr.elements
+        if len(elements) != 1 or isinstance(elements[0], cst.StarredElement):
             return None
-        return elements[-1].value
-    return positional[-1].value
+        return elements[0].value
+    return expr

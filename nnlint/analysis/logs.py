@@ -16,6 +16,7 @@ from nnlint import frameworks
 from nnlint.analysis.arguments import argument, operand
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.dataflow import Value, history
+from nnlint.analysis.rearrangements import rearranged_from
 from nnlint.frameworks import torch
 
 SOFTMAX = "softmax"
@@ -94,7 +95,7 @@ def classify_argument(value: Value, ctx: FileContext) -> LogArgument:
                 return LogArgument(SOFTMAX, call, direct and call is node and current is value)
             if kind is not None:
                 return LogArgument(kind)
-            step = _value_preserving_operand(current, ctx)
+            step = rearranged_from(current, ctx)
             if step is not None:
                 break
         if step is None:
@@ -130,26 +131,6 @@ def _guard_or_activation(value: Value, ctx: FileContext) -> Optional[str]:
     kind = ctx.activations.of(value)
     if kind in (SOFTMAX, SIGMOID):
         return kind
-    return None
-
-
-def _value_preserving_operand(value: Value, ctx: FileContext) -> Optional[Value]:
-    """For `p[i]`, `p.view(-1)`, `tf.reshape(p, s)`: the value `p` they rearrange."""
-    node = value.node
-    if isinstance(node, cst.Subscript):
-        return Value(node.value, value.where)
-    if not isinstance(node, cst.Call):
-        return None
-    func = node.func
-    if ctx.match(func, frameworks.VALUE_PRESERVING, value.where):
-        arg = operand(node)
-        return Value(arg, value.where) if arg is not None else None
-    if (
-        isinstance(func, cst.Attribute)
-        and func.attr.value in torch.VALUE_PRESERVING_METHODS
-        and not ctx.qualified_names(func, value.where)
-    ):
-        return Value(func.value, value.where)
     return None
 
 

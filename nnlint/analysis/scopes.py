@@ -126,6 +126,10 @@ class ScopeIndex:
         """The scope a FunctionDef or ClassDef opens."""
         return self._scopes.get(id(node))
 
+    def all_scopes(self) -> Iterator[Scope]:
+        """The module scope and the scope of every function and class."""
+        return iter(self._scopes.values())
+
     def import_aliases(self) -> Dict[str, str]:
         """Names imported under another name, mapped to the last component of the original:
         `{"TorchAdam": "Adam"}` for `from torch.optim import Adam as TorchAdam`."""

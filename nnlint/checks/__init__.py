@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, Tuple, Type
 
+from nnlint.checks.activation_on_regression_output import ActivationOnRegressionOutput
 from nnlint.checks.dropout_keep_prob_confusion import DropoutKeepProbConfusion
 from nnlint.checks.eval_without_no_grad import EvalWithoutNoGrad
 from nnlint.checks.excessive_regularization import ExcessiveRegularization
@@ -12,15 +13,20 @@ from nnlint.checks.graph_growth_in_loop import GraphGrowthInLoop
 from nnlint.checks.graph_not_finalized import GraphNotFinalized
 from nnlint.checks.inference_in_train_mode import InferenceInTrainMode
 from nnlint.checks.initializer_run_in_loop import InitializerRunInLoop
+from nnlint.checks.label_encoding_mismatch import LabelEncodingMismatch
 from nnlint.checks.large_init_stddev import LargeInitStddev
 from nnlint.checks.learning_rate_too_high import LearningRateTooHigh
 from nnlint.checks.log_of_softmax import LogOfSoftmax
 from nnlint.checks.log_without_epsilon import LogWithoutEpsilon
+from nnlint.checks.logits_passed_as_probabilities import LogitsPassedAsProbabilities
 from nnlint.checks.loss_accumulated_with_graph import LossAccumulatedWithGraph
 from nnlint.checks.missing_zero_grad import MissingZeroGrad
 from nnlint.checks.model_reloaded_in_loop import ModelReloadedInLoop
+from nnlint.checks.probabilities_passed_as_logits import ProbabilitiesPassedAsLogits
+from nnlint.checks.relu_on_logits import ReluOnLogits
 from nnlint.checks.requires_grad_typo import RequiresGradTypo
 from nnlint.checks.session_not_closed import SessionNotClosed
+from nnlint.checks.softmax_on_single_unit import SoftmaxOnSingleUnit
 from nnlint.checks.syntax_error import SyntaxErrorRule
 from nnlint.checks.train_mode_not_restored import TrainModeNotRestored
 from nnlint.checks.unused_noqa import UnusedNoqa
@@ -32,6 +38,12 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
     UnusedNoqa,
     LogWithoutEpsilon,
     LogOfSoftmax,
+    ProbabilitiesPassedAsLogits,
+    LogitsPassedAsProbabilities,
+    ActivationOnRegressionOutput,
+    SoftmaxOnSingleUnit,
+    LabelEncodingMismatch,
+    ReluOnLogits,
     GraphGrowthInLoop,
     SessionNotClosed,
     GraphNotFinalized,
@@ -55,6 +67,5 @@ RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 
 # Codes the catalog assigns to rules not implemented yet: a noqa comment naming one is not a typo.
 PLANNED_CODES = frozenset({
-    "NN102", "NN104", "NN105", "NN106", "NN107",
-    "NN301", "NN302", "NN303", "NN304", "NN305", "NN306", "NN405",
+    "NN105", "NN106", "NN107", "NN305", "NN306", "NN405",
 })

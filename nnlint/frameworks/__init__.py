@@ -6,9 +6,10 @@ the merged tables below, so supporting a new alias or version is a one-line chan
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional
+from typing import Dict, FrozenSet, Optional, Tuple
 
 from nnlint.frameworks import keras, tensorflow, torch
+from nnlint.frameworks.loss_kinds import Loss
 from nnlint.frameworks.params import Param
 from nnlint.frameworks.spelling import canonical
 
@@ -16,6 +17,9 @@ __all__ = [
     "ACTIVATION_FUNCTIONS",
     "FRAMEWORK_ROOTS",
     "GUARDS",
+    "LOSS_CLASSES",
+    "LOSS_FUNCTIONS",
+    "Loss",
     "LOG_FUNCTIONS",
     "LOG_SOFTMAX_TWINS",
     "MULTIPLY_FUNCTIONS",
@@ -58,3 +62,25 @@ VALUE_PRESERVING: FrozenSet[str] = (
 )
 
 SEQUENTIAL_CLASSES: FrozenSet[str] = keras.SEQUENTIAL | torch.SEQUENTIAL
+
+
+def _tf2_aliases(table: Dict[str, Loss]) -> Dict[str, Loss]:
+    """In TF2 `tf.losses` is `tf.keras.losses` (in TF1 it holds other losses, with other names)."""
+    prefix = "keras.losses."
+    return {"tensorflow.losses." + name[len(prefix):]: loss for name, loss in table.items() if name.startswith(prefix)}
+
+
+# Loss functions called as `fn(..., prediction, ...)` or passed as a Keras loss.
+LOSS_FUNCTIONS: Dict[str, Loss] = {
+    **keras.LOSS_FUNCTIONS,
+    **_tf2_aliases(keras.LOSS_FUNCTIONS),
+    **tensorflow.LOSS_FUNCTIONS,  # TF1's keywords where the names coincide
+    **torch.LOSS_FUNCTIONS,
+}
+# Loss classes whose instances are called, or passed to Keras `compile`.
+LOSS_CLASSES: Dict[str, Loss] = {**keras.LOSS_CLASSES, **_tf2_aliases(keras.LOSS_CLASSES), **torch.LOSS_CLASSES}
+
+# Element-wise error terms of a hand-written regression loss, `tf.reduce_mean(tf.square(pred - y))`.
+SQUARED_ERRORS: FrozenSet[str] = tensorflow.SQUARED_ERRORS | keras.SQUARED_ERRORS | torch.SQUARED_ERRORS
+POW: FrozenSet[str] = tensorflow.POW | keras.POW | torch.POW
+SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {**tensorflow.SOFTMAX_AXES, **keras.SOFTMAX_AXES, **torch.SOFTMAX_AXES}

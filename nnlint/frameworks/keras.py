@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional
+from typing import Dict, FrozenSet, Optional, Tuple
 
+from nnlint.frameworks.loss_kinds import (
+    BINARY, MULTICLASS, ONE_HOT, PROBABILITIES, REGRESSION, SPARSE, VALUES, Loss,
+)
 from nnlint.frameworks.params import Param
 
 LOG_FUNCTIONS: FrozenSet[str] = frozenset({"keras.backend.log", "keras.ops.log"})
@@ -63,6 +66,12 @@ LAYERS_WITH_ACTIVATION: Dict[str, Param] = {
     "keras.layers.DepthwiseConv2D": Param("activation"),
     "keras.layers.EinsumDense": Param("activation"),
 }
+
+# The layer that is only an activation, named by its argument.
+ACTIVATION_LAYER = "keras.layers.Activation"
+
+# Where a layer's unit count is given.
+LAYER_UNITS: Dict[str, Param] = {"keras.layers.Dense": Param("units", 0)}
 
 # Layer classes that are an activation.
 ACTIVATION_LAYERS: Dict[str, str] = {
@@ -125,3 +134,94 @@ MODEL_TENSOR_ATTRIBUTES: FrozenSet[str] = frozenset({
 })
 # The TF1 session Keras creates and owns (`K.get_session()`).
 GET_SESSION: FrozenSet[str] = frozenset({"keras.backend.get_session"})
+
+# -- Losses (NN102, NN104, NN301-NN304) -----------------------------------------------------------
+
+_Y_TRUE = Param("y_true", 0)
+_Y_PRED = Param("y_pred", 1)
+# Keras 3's `keras.ops` and the backend name them target and output.
+_TARGET = Param("target", 0)
+_OUTPUT = Param("output", 1)
+
+
+def _probability_loss(name: str, task: str, encoding: Optional[str], from_logits: Param,
+                      true: Param = _Y_TRUE, pred: Param = _Y_PRED) -> Loss:
+    return Loss(name, task, PROBABILITIES, pred, true, encoding, from_logits)
+
+
+def _regression_loss(name: str) -> Loss:
+    return Loss(name, REGRESSION, VALUES, _Y_PRED, _Y_TRUE)
+
+
+_CATEGORICAL = ("categorical_crossentropy", MULTICLASS, ONE_HOT)
+_SPARSE = ("sparse_categorical_crossentropy", MULTICLASS, SPARSE)
+_BINARY = ("binary_crossentropy", BINARY, None)
+_REGRESSION_NAMES = (
+    "mse", "mean_squared_error", "mae", "mean_absolute_error", "huber", "huber_loss", "logcosh", "log_cosh",
+)
+
+# `compile(loss="...")`, compared in lower case (Keras also accepts "MSE").
+LOSS_STRINGS: Dict[str, Loss] = {
+    **{name: _probability_loss(name, task, enc, Param("from_logits")) for name, task, enc in (
+        _CATEGORICAL, _SPARSE, _BINARY, ("categorical_focal_crossentropy", MULTICLASS, ONE_HOT),
+        ("binary_focal_crossentropy", BINARY, None),
+    )},
+    **{name: _regression_loss(name) for name in _REGRESSION_NAMES},
+}
+
+# Loss classes: instances are passed to `compile` or called as `loss_fn(y_true, y_pred)`.
+LOSS_CLASSES: Dict[str, Loss] = {
+    **{f"keras.losses.{cls}": _probability_loss(cls, task, enc, Param("from_logits", 0)) for cls, task, enc in (
+        ("CategoricalCrossentropy", MULTICLASS, ONE_HOT),
+        ("CategoricalFocalCrossentropy", MULTICLASS, ONE_HOT),
+        ("SparseCategoricalCrossentropy", MULTICLASS, SPARSE),
+        ("BinaryCrossentropy", BINARY, None),
+        ("BinaryFocalCrossentropy", BINARY, None),
+    )},
+    **{f"keras.losses.{cls}": _regression_loss(cls) for cls in (
+        "MeanSquaredError", "MeanAbsoluteError", "Huber", "LogCosh",
+    )},
+}
+
+_FUNCTION_MODULES = ("keras.losses.", "keras.metrics.")
+# Loss functions, passed to `compile` or called as `fn(y_true, y_pred)`.
+LOSS_FUNCTIONS: Dict[str, Loss] = {
+    **{module + name: _probability_loss(name, task, enc, Param("from_logits", 2))
+       for module in _FUNCTION_MODULES for name, task, enc in (_CATEGORICAL, _SPARSE, _BINARY)},
+    **{module + name: _regression_loss(name) for module in _FUNCTION_MODULES for name in _REGRESSION_NAMES},
+    **{f"{module}.{name}": _probability_loss(name, task, enc, Param("from_logits", 2), _TARGET, _OUTPUT)
+       for module in ("keras.backend", "keras.ops") for name, task, enc in (_CATEGORICAL, _SPARSE, _BINARY)},
+}
+
+SQUARED_ERRORS: FrozenSet[str] = frozenset({
+    "keras.ops.square", "keras.ops.abs", "keras.backend.square", "keras.backend.abs",
+})
+POW: FrozenSet[str] = frozenset({"keras.ops.power", "keras.backend.pow"})
+
+# Softmax functions and layers: the axis parameter, and whether leaving it out means the last axis.
+SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {
+    "keras.activations.softmax": (Param("axis", 1), True),
+    "keras.backend.softmax": (Param("axis", 1), True),
+    "keras.ops.softmax": (Param("axis", 1), True),
+    "keras.ops.nn.softmax": (Param("axis", 1), True),
+    "keras.layers.Softmax": (Param("axis", 0), True),
+    ACTIVATION_LAYER: (Param("axis"), True),
+}
+
+# -- Labels (NN303) -------------------------------------------------------------------------------
+
+ONE_HOT_ENCODERS: FrozenSet[str] = frozenset({"keras.utils.to_categorical", "keras.utils.np_utils.to_categorical"})
+# Datasets whose `load_data()` returns integer class ids as labels.
+CLASS_ID_DATASETS: FrozenSet[str] = frozenset(
+    f"keras.datasets.{name}.load_data"
+    for name in ("mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters")
+)
+# `Model(inputs, outputs)`: a Functional model whose output is the tensor passed.
+FUNCTIONAL_MODEL: FrozenSet[str] = frozenset({"keras.Model", "keras.models.Model"})
+FUNCTIONAL_OUTPUTS = Param("outputs", 1)
+COMPILE_LOSS = Param("loss", 1)
+# Methods that train a model on labels: method -> the labels parameter.
+LABELLED_TRAINING: Dict[str, Param] = {
+    "fit": Param("y", 1),
+    "train_on_batch": Param("y", 1),
+}

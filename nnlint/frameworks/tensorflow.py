@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from typing import Dict, FrozenSet, Optional, Tuple
 
+from nnlint.frameworks.loss_kinds import (
+    BINARY, LOGITS, MULTICLASS, ONE_HOT, PROBABILITIES, REGRESSION, SPARSE, VALUES, Loss,
+)
 from nnlint.frameworks.params import Param
 
 LOG_FUNCTIONS: FrozenSet[str] = frozenset({"tensorflow.log", "tensorflow.math.log"})
@@ -324,3 +327,87 @@ SELF_INITIALIZING_PREFIXES: Tuple[str, ...] = (
     "tensorflow.train.Supervisor",
 )
 OPTIMIZER_MODULE = "tensorflow.train."
+
+# -- Losses (NN102, NN104, NN301-NN304) -----------------------------------------------------------
+
+_LOGITS = Param("logits", 1)
+_LABELS = Param("labels", 0)
+_PREDICTIONS = Param("predictions", 1)
+
+# TF1 losses (`tf.losses`, `tf.compat.v1.losses`) and the `tf.nn` cross-entropies. The `tf.nn`
+# functions take keywords only in TF1 (a `_sentinel` comes first); positions are TF2's.
+LOSS_FUNCTIONS: Dict[str, Loss] = {
+    "tensorflow.losses.softmax_cross_entropy":
+        Loss("tf.losses.softmax_cross_entropy", MULTICLASS, LOGITS, _LOGITS, Param("onehot_labels", 0), ONE_HOT),
+    "tensorflow.losses.sparse_softmax_cross_entropy":
+        Loss("tf.losses.sparse_softmax_cross_entropy", MULTICLASS, LOGITS, _LOGITS, _LABELS, SPARSE),
+    "tensorflow.losses.sigmoid_cross_entropy":
+        Loss("tf.losses.sigmoid_cross_entropy", BINARY, LOGITS, _LOGITS, Param("multi_class_labels", 0)),
+    "tensorflow.losses.log_loss": Loss("tf.losses.log_loss", BINARY, PROBABILITIES, _PREDICTIONS, _LABELS),
+    **{f"tensorflow.losses.{name}": Loss(f"tf.losses.{name}", REGRESSION, VALUES, _PREDICTIONS, _LABELS)
+       for name in ("mean_squared_error", "absolute_difference", "huber_loss")},
+    **{f"tensorflow.nn.{name}": Loss(f"tf.nn.{name}", MULTICLASS, LOGITS, _LOGITS, _LABELS, ONE_HOT)
+       for name in ("softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2")},
+    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits":
+        Loss("tf.nn.sparse_softmax_cross_entropy_with_logits", MULTICLASS, LOGITS, _LOGITS, _LABELS, SPARSE),
+    **{f"tensorflow.nn.{name}": Loss(f"tf.nn.{name}", BINARY, LOGITS, _LOGITS, _LABELS)
+       for name in ("sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits")},
+}
+
+# Element-wise error terms of a hand-written regression loss, `tf.reduce_mean(tf.square(pred - y))`.
+SQUARED_ERRORS: FrozenSet[str] = frozenset({
+    "tensorflow.square", "tensorflow.math.square", "tensorflow.abs", "tensorflow.math.abs",
+})
+L2_LOSS: FrozenSet[str] = frozenset({"tensorflow.nn.l2_loss"})
+POW: FrozenSet[str] = frozenset({"tensorflow.pow", "tensorflow.math.pow"})
+
+# Layers and products whose output is a linear function of their input (no activation).
+MATMUL: FrozenSet[str] = frozenset({"tensorflow.matmul", "tensorflow.linalg.matmul"})
+XW_PLUS_B: FrozenSet[str] = frozenset({"tensorflow.nn.xw_plus_b", "tensorflow.nn.bias_add"})
+# Where a dense layer function's unit count is given.
+LAYER_UNITS: Dict[str, Param] = {
+    "tensorflow.layers.dense": Param("units", 1),
+    "tensorflow.contrib.layers.fully_connected": Param("num_outputs", 1),
+    "tensorflow.contrib.slim.fully_connected": Param("num_outputs", 1),
+    "tf_slim.fully_connected": Param("num_outputs", 1),
+    "tf_slim.layers.fully_connected": Param("num_outputs", 1),
+}
+# Variables whose shape is given: function -> the shape parameter.
+SHAPED_VARIABLES: Dict[str, Param] = {"tensorflow.get_variable": Param("shape", 1)}
+# Initial values whose shape is their first argument (`tf.Variable(tf.zeros([784, 10]))`).
+SHAPED_INITIAL_VALUES: FrozenSet[str] = frozenset({
+    "tensorflow.zeros", "tensorflow.ones", "tensorflow.random_normal", "tensorflow.random.normal",
+    "tensorflow.truncated_normal", "tensorflow.random.truncated_normal", "tensorflow.random_uniform",
+    "tensorflow.random.uniform",
+})
+VARIABLE: FrozenSet[str] = frozenset({"tensorflow.Variable"})
+
+# Softmax functions: the axis parameter, and whether leaving it out means the last axis.
+SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {
+    "tensorflow.nn.softmax": (Param("axis", 1), True),
+    "tensorflow.math.softmax": (Param("axis", 1), True),
+}
+
+# -- Labels (NN303) -------------------------------------------------------------------------------
+
+ONE_HOT_ENCODERS: FrozenSet[str] = frozenset({"tensorflow.one_hot"})
+ARGMAX: FrozenSet[str] = frozenset({"tensorflow.argmax", "tensorflow.math.argmax"})
+PLACEHOLDER: FrozenSet[str] = frozenset({"tensorflow.placeholder"})
+INTEGER_DTYPES: FrozenSet[str] = frozenset(
+    f"tensorflow.{t}" for t in ("int8", "int16", "int32", "int64", "uint8")
+)
+FLOAT_DTYPES: FrozenSet[str] = frozenset(f"tensorflow.{t}" for t in ("float16", "float32", "float64"))
+# The MNIST readers of the TF1 tutorials: labels are one-hot only with `one_hot=True`.
+MNIST_READERS: FrozenSet[str] = frozenset({
+    "tensorflow.examples.tutorials.mnist.input_data.read_data_sets",
+    "tensorflow.contrib.learn.python.learn.datasets.mnist.read_data_sets",
+    "tensorflow.contrib.learn.datasets.mnist.read_data_sets",
+    "tensorflow.contrib.learn.datasets.load_dataset",
+})
+# Estimators call their `model_fn(features, labels, mode)` with the labels of their input function.
+ESTIMATOR_MODEL_FN = Param("model_fn", 0)
+ESTIMATORS: FrozenSet[str] = frozenset({"tensorflow.estimator.Estimator"})
+NUMPY_INPUT_FN: Dict[str, Param] = {
+    "tensorflow.estimator.inputs.numpy_input_fn": Param("y", 1),
+    "tensorflow.estimator.inputs.pandas_input_fn": Param("y", 1),
+}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional
+from typing import Dict, FrozenSet, Optional, Tuple
 
+from nnlint.frameworks.loss_kinds import (
+    BINARY, IDS_OR_FLOAT_PROBABILITIES, LOG_PROBABILITIES, LOGITS, MULTICLASS, PROBABILITIES, REGRESSION,
+    SPARSE, VALUES, Loss,
+)
 from nnlint.frameworks.params import Param
 
 LOG_FUNCTIONS: FrozenSet[str] = frozenset({"torch.log", "torch.log2", "torch.log10"})
@@ -184,3 +188,53 @@ LOAD: FrozenSet[str] = frozenset({"torch.load"})
 # Calls that return a ready model.
 MODEL_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "torch.hub.load", "torch.load",
                           "torch.jit.load", "torch.jit.script", "torch.compile")
+
+# -- Losses (NN102, NN104, NN301-NN304) -----------------------------------------------------------
+
+_INPUT = Param("input", 0)
+_TARGET = Param("target", 1)
+# (functional name, module class, loss facts)
+_LOSSES = (
+    ("cross_entropy", "CrossEntropyLoss", MULTICLASS, LOGITS, IDS_OR_FLOAT_PROBABILITIES),
+    ("nll_loss", "NLLLoss", MULTICLASS, LOG_PROBABILITIES, SPARSE),
+    ("binary_cross_entropy", "BCELoss", BINARY, PROBABILITIES, None),
+    ("binary_cross_entropy_with_logits", "BCEWithLogitsLoss", BINARY, LOGITS, None),
+    ("mse_loss", "MSELoss", REGRESSION, VALUES, None),
+    ("l1_loss", "L1Loss", REGRESSION, VALUES, None),
+    ("smooth_l1_loss", "SmoothL1Loss", REGRESSION, VALUES, None),
+    ("huber_loss", "HuberLoss", REGRESSION, VALUES, None),
+)
+LOSS_FUNCTIONS: Dict[str, Loss] = {
+    f"torch.nn.functional.{function}": Loss(f"F.{function}", task, takes, _INPUT, _TARGET, encoding)
+    for function, _, task, takes, encoding in _LOSSES
+}
+# Criterion modules: made once, then called as `criterion(output, target)`.
+LOSS_CLASSES: Dict[str, Loss] = {
+    f"torch.nn.{cls}": Loss(f"nn.{cls}", task, takes, _INPUT, _TARGET, encoding)
+    for _, cls, task, takes, encoding in _LOSSES
+}
+SQUARED_ERRORS: FrozenSet[str] = frozenset({"torch.square", "torch.abs"})
+POW: FrozenSet[str] = frozenset({"torch.pow"})
+# Modules whose output is a linear function of their input.
+LINEAR_MODULES: Dict[str, Param] = {
+    "torch.nn.Linear": Param("out_features", 1),
+    "torch.nn.LazyLinear": Param("out_features", 0),
+    "torch.nn.Bilinear": Param("out_features", 2),
+}
+
+# Softmax functions and modules: the dim parameter; without it torch picks a dim by rank.
+SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {
+    "torch.softmax": (Param("dim", 1), False),
+    "torch.nn.functional.softmax": (Param("dim", 1), False),
+    "torch.special.softmax": (Param("dim", 1), False),
+    "torch.nn.Softmax": (Param("dim", 0), False),
+}
+
+# -- Labels (NN303) -------------------------------------------------------------------------------
+
+ONE_HOT_ENCODERS: FrozenSet[str] = frozenset({"torch.nn.functional.one_hot"})
+ARGMAX: FrozenSet[str] = frozenset({"torch.argmax"})
+LONG_TENSORS: FrozenSet[str] = frozenset({"torch.LongTensor", "torch.cuda.LongTensor"})
+# Tensor methods that make the values integers, or floats again.
+LONG_METHODS: FrozenSet[str] = frozenset({"long", "int"})
+FLOAT_METHODS: FrozenSet[str] = frozenset({"float", "double", "half", "bfloat16"})

@@ -1,0 +1,64 @@
+"""The simple statements of a scope, for the few questions asked about statements after the
+fact: which layers were `add`ed to a model, where a model is compiled, which `feed_dict` feeds
+a placeholder. The engine's traversal has moved on by the time a rule asks, and these
+questions are rare, so they read the statements of one scope (or, rarely, of the module) on demand.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Sequence, Tuple
+
+import libcst as cst
+
+from nnlint.analysis.names import Where
+from nnlint.analysis.scopes import Scope, ScopeIndex
+from nnlint.analysis.tree import children
+
+_COMPOUND = (cst.If, cst.For, cst.While, cst.Try, cst.With)
+_CONDITIONAL = (cst.If, cst.For, cst.While, cst.Try)
+
+
+def scope_statements(scope: Scope, index: ScopeIndex) -> Iterator[Tuple[cst.CSTNode, int, bool]]:
+    """The simple statements of a module or function body, in source order, and of the blocks
+    nested in it (not in the functions or classes it defines), each with its order number and
+    whether it runs conditionally (under an `if`, in a loop or a `try`)."""
+    return _statements(_body(scope), index, False)
+
+
+def module_statements(index: ScopeIndex) -> Iterator[Tuple[cst.CSTNode, Where]]:
+    """Every simple statement of the module, in every function, with where it runs."""
+    for scope in index.all_scopes():
+        for statement, order, _ in scope_statements(scope, index):
+            yield statement, Where(scope, order)
+
+
+def _body(scope: Scope) -> Sequence[cst.CSTNode]:
+    node = scope.node
+    if isinstance(node, cst.Module):
+        return node.body
+    if isinstance(node, cst.FunctionDef) and isinstance(node.body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return node.body.body
+    return ()
+
+
+def _statements(
+    body: Sequence[cst.CSTNode], index: ScopeIndex, conditional: bool
+) -> Iterator[Tuple[cst.CSTNode, int, bool]]:
+    """The simple statements of a block and of the blocks nested in it (not in functions or
+    classes defined there), with their order numbers and whether they run conditionally."""
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                yield small, index.order_of.get(id(small), 0), conditional
+        elif isinstance(statement, _COMPOUND):
+            nested = conditional or isinstance(statement, _CONDITIONAL)
+            for block in _blocks(statement):
+                yield from _statements(block, index, nested)
+
+
+def _blocks(node: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
+    for child in children(node):
+        if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            yield child.body
+        elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.Finally)):
+            yield from _blocks(child)

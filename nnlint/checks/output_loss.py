@@ -1,0 +1,74 @@
+"""What the output-layer rules (NN102, NN104, NN301, NN302, NN304) share: the trained output a
+loss call or `compile` sees, and how to name the layer and the loss in a message.
+
+Each of these rules reports the node that applies the model's last activation (the `Dense`
+layer, the `nn.Softmax` module, the `return F.relu(...)`), because that is where the fix goes,
+and reports it once however many losses see it.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Set
+
+import libcst as cst
+
+from nnlint.analysis.activations import LINEAR, Output
+from nnlint.analysis.context import FileContext
+from nnlint.analysis.loss_resolution import LossUse, loss_use
+from nnlint.analysis.model_structure import units
+from nnlint.rule import Rule
+
+_LONGEST_SHOWN = 60
+
+ACTIVATION_NAMES = {
+    "softmax": "softmax",
+    "sigmoid": "sigmoid",
+    "relu": "a ReLU-family activation",
+    "tanh": "tanh",
+    "log_softmax": "log-softmax",
+    LINEAR: "no activation",
+}
+
+
+def trained_output(node: cst.Call, ctx: FileContext) -> Optional[LossUse]:
+    """The loss use at the call being visited, when the prediction's last activation is seen."""
+    use = loss_use(node, ctx)
+    return use if use is not None and use.output is not None else None
+
+
+def output_units(output: Output, ctx: FileContext) -> Optional[int]:
+    return units(output.layer, ctx) if output.layer is not None else None
+
+
+def shown(node: cst.CSTNode, ctx: FileContext) -> str:
+    """The node's code on one line, shortened, in backticks."""
+    code = " ".join(ctx.code_for(node).split())
+    if len(code) > _LONGEST_SHOWN:
+        code = code[: _LONGEST_SHOWN - 3].rstrip() + "..."
+    return f"`{code}`"
+
+
+def shown_loss(use: LossUse, ctx: FileContext) -> str:
+    """`loss="mse"` for a compiled model, the loss's API name for a loss call."""
+    if use.model is not None:
+        loss = use.call.args and next(
+            (a.value for a in use.call.args if a.keyword is not None and a.keyword.value == "loss"), None
+        )
+        if loss is not None:
+            return f"`loss={' '.join(ctx.code_for(loss).split())}`"
+    return f"`{use.loss.name}`"
+
+
+class OutputRule(Rule):
+    """A rule that reports each output site once."""
+
+    def __init__(self, ctx: FileContext, settings) -> None:
+        super().__init__(ctx, settings)
+        self._reported: Set[int] = set()
+
+    def report_site(self, output: Output, message: str) -> None:
+        site = output.site
+        if id(site.node) in self._reported:
+            return
+        self._reported.add(id(site.node))
+        self.report(site.node, message, statement=site.where.order)
