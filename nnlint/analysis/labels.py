@@ -195,7 +195,8 @@ class _Follower:
         if flag is not None and constants(ctx).value(flag, reader.where) is True:
             return Encoding(ONE_HOT, "`read_data_sets(..., one_hot=True)`")
         if flag is None or constants(ctx).value(flag, reader.where) is False:
-            return Encoding(SPARSE, f"`{_leaf(reader.node)}(...)` without `one_hot=True`")
+            without = "" if _leaf(reader.node).endswith("load_dataset") else " without `one_hot=True`"
+            return Encoding(SPARSE, f"`{_leaf(reader.node)}(...)`{without}")
         return None
 
     def _encoder(self, encoder: Value) -> Optional[Encoding]:

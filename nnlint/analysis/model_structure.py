@@ -158,6 +158,18 @@ def _is_self_attribute(node: cst.BaseExpression, self_name: Optional[str], attr:
     )
 
 
+def is_dense(layer: Value, resolver: NameResolver) -> bool:
+    """`Dense`, `nn.Linear`, `tf.layers.dense`, `tf.matmul` (with or without a bias added)."""
+    node = layer.node
+    if not isinstance(node, cst.Call):
+        return False
+    return any(
+        name in keras.LAYER_UNITS or name in torch.LINEAR_MODULES or name in tensorflow.LAYER_UNITS
+        or name in tensorflow.MATMUL or name in tensorflow.XW_PLUS_B
+        for name in resolver.qualified_names(node.func, layer.where)
+    )
+
+
 def units(layer: Value, ctx: "FileContext") -> Optional[int]:
     """How many units a weight layer outputs: `Dense(10)`, `nn.Linear(64, 10)`,
     `tf.layers.dense(h, 10)`, or `tf.matmul(h, W)` with `W` of a visible shape `[n, 10]`."""

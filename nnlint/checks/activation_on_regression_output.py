@@ -6,7 +6,13 @@ import libcst as cst
 
 from nnlint.analysis.activations import RELU, SOFTMAX
 from nnlint.analysis.loss_resolution import prediction_output
-from nnlint.checks.output_loss import OutputRule, shown, shown_loss, trained_output
+from nnlint.checks.output_loss import (
+    OutputRule,
+    on_dense_layer,
+    shown,
+    shown_loss,
+    trained_output,
+)
 from nnlint.frameworks.loss_kinds import REGRESSION
 from nnlint.rule import Severity
 
@@ -70,7 +76,7 @@ class ActivationOnRegressionOutput(OutputRule):
         if use is None or use.loss.task != REGRESSION:
             return
         output = use.output
-        if output.kind not in _CONSEQUENCE or output.layer is None:
+        if output.kind not in _CONSEQUENCE or not on_dense_layer(output, self.ctx):
             return
         if use.labels is not None and prediction_output(use.labels, self.ctx) is not None:
             return

@@ -5,7 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis.activations import LINEAR, SIGMOID, SOFTMAX
-from nnlint.checks.output_loss import ACTIVATION_NAMES, OutputRule, shown, shown_loss, trained_output
+from nnlint.checks.output_loss import (
+    ACTIVATION_NAMES,
+    OutputRule,
+    shown,
+    shown_loss,
+    trained_output,
+)
 from nnlint.frameworks.loss_kinds import BINARY, LOG_PROBABILITIES, PROBABILITIES
 from nnlint.rule import Severity
 

@@ -13,9 +13,11 @@ from typing import Optional, Set
 import libcst as cst
 
 from nnlint.analysis.activations import LINEAR, Output
+from nnlint.analysis.arguments import argument
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.loss_resolution import LossUse, loss_use
-from nnlint.analysis.model_structure import units
+from nnlint.analysis.model_structure import is_dense, units
+from nnlint.frameworks import keras
 from nnlint.rule import Rule
 
 _LONGEST_SHOWN = 60
@@ -36,6 +38,12 @@ def trained_output(node: cst.Call, ctx: FileContext) -> Optional[LossUse]:
     return use if use is not None and use.output is not None else None
 
 
+def on_dense_layer(output: Output, ctx: FileContext) -> bool:
+    """The activation is applied to a dense layer: what a classifier's or regressor's output
+    layer is (a convolution's ReLU is a feature map, not a prediction)."""
+    return output.layer is not None and is_dense(output.layer, ctx.resolver)
+
+
 def output_units(output: Output, ctx: FileContext) -> Optional[int]:
     return units(output.layer, ctx) if output.layer is not None else None
 
@@ -51,9 +59,7 @@ def shown(node: cst.CSTNode, ctx: FileContext) -> str:
 def shown_loss(use: LossUse, ctx: FileContext) -> str:
     """`loss="mse"` for a compiled model, the loss's API name for a loss call."""
     if use.model is not None:
-        loss = use.call.args and next(
-            (a.value for a in use.call.args if a.keyword is not None and a.keyword.value == "loss"), None
-        )
+        loss = argument(use.call, keras.COMPILE_LOSS)
         if loss is not None:
             return f"`loss={' '.join(ctx.code_for(loss).split())}`"
     return f"`{use.loss.name}`"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis.activations import RELU
-from nnlint.checks.output_loss import OutputRule, shown, shown_loss, trained_output
+from nnlint.checks.output_loss import (
+    OutputRule,
+    on_dense_layer,
+    shown,
+    shown_loss,
+    trained_output,
+)
 from nnlint.frameworks.loss_kinds import LOG_PROBABILITIES
 from nnlint.rule import Severity
 
@@ -66,7 +72,7 @@ class ReluOnLogits(OutputRule):
         if use is None or not use.loss.is_cross_entropy or use.takes == LOG_PROBABILITIES:
             return
         output = use.output
-        if output.kind != RELU or output.layer is None:
+        if output.kind != RELU or not on_dense_layer(output, self.ctx):
             return
         self.report_site(
             output,
