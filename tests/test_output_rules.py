@@ -391,3 +391,88 @@ def test_one_finding_per_site_when_compiled_twice():
     """, "NN301")
     assert [d.line for d in result.diagnostics] == [3]
     assert "`loss=\"mse\"`" in result.diagnostics[0].message
+
+
+# ============================================================================================
+# Shapes found missing or wrong on real repositories
+
+
+def test_activation_applied_under_a_condition_in_a_helper_is_not_certain():
+    check("""
+    import tensorflow as tf
+    def fc(inp, n_in, n_out, use_relu=True):
+        h = tf.matmul(inp, tf.Variable(tf.zeros([n_in, n_out])))
+        if use_relu:
+            h = tf.nn.relu(h)
+        return h
+    logits = fc(fc(x, 784, 128), 128, 10, use_relu=False)
+    loss = tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=y)
+    """)
+
+
+def test_outputs_unpacked_from_a_forward_that_returns_a_tuple_and_self_call():
+    check("""
+    import torch.nn as nn
+    import torch.nn.functional as F
+    import pytorch_lightning as pl
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.adv = nn.Linear(128, 1)
+            self.aux = nn.Sequential(nn.Linear(128, 10), nn.Softmax(dim=1))  # expect: NN102
+        def forward(self, x):
+            return self.adv(x), self.aux(x)
+    D = Discriminator()
+    auxiliary_loss = nn.CrossEntropyLoss()
+    validity, label = D(images)
+    loss = auxiliary_loss(label, labels)
+    class Lit(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(64, 10)
+        def forward(self, x):
+            return F.softmax(self.fc(x), dim=1)  # expect: NN102
+        def training_step(self, batch, batch_idx):
+            x, y = batch
+            return F.cross_entropy(self(x), y)
+    """)
+
+
+def test_sequential_built_from_a_list():
+    check("""
+    import torch.nn as nn
+    def build(sizes):
+        layers = [nn.Flatten()]
+        for a, b in zip(sizes, sizes[1:]):
+            layers.append(nn.Linear(a, b))
+            layers.append(nn.ReLU())
+        layers.append(nn.Linear(sizes[-1], 10))
+        layers.append(nn.Softmax(dim=1))  # expect: NN102
+        return nn.Sequential(*layers)
+    model = build([784, 128])
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    """)
+
+
+def test_tf_losses_with_positional_arguments_in_either_order():
+    check("""
+    import tensorflow as tf
+    y_ = tf.placeholder(tf.float32, [None, 10])
+    h = tf.nn.relu(tf.matmul(x, W) + b)  # expect: NN304
+    old = tf.nn.sparse_softmax_cross_entropy_with_logits(h, tf.argmax(y_, 1))
+    target = tf.one_hot(t, 3, 1, 0)
+    p = tf.contrib.layers.fully_connected(features, 3, tf.nn.softmax)  # expect: NN102
+    contrib = tf.contrib.losses.softmax_cross_entropy(p, target)
+    teacher = tf.nn.softmax(tf.matmul(x, W2))
+    soft = tf.nn.softmax_cross_entropy_with_logits(teacher, student_logits)
+    """)
+
+
+def test_unreduced_squared_error_assigned_as_the_loss():
+    check("""
+    import tensorflow as tf
+    q = tf.nn.relu(tf.matmul(x, W) + b)  # expect: NN301
+    loss = tf.square(y - q)
+    train = tf.train.AdamOptimizer(1e-3).minimize(loss)
+    diff = tf.square(y - tf.nn.relu(tf.matmul(x, W3)))
+    """)

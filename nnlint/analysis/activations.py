@@ -17,17 +17,18 @@ Weight layers with no activation (`Dense(10)`, `nn.Linear`, `tf.matmul(h, W) + b
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from nnlint import frameworks
 from nnlint.analysis.arguments import argument, operand
-from nnlint.analysis.dataflow import Value, history, origin
+from nnlint.analysis.dataflow import Value, history, origin, unpacked
 from nnlint.analysis.definitions import local_definition
 from nnlint.analysis.model_structure import Layers, sequential_layers
-from nnlint.analysis.names import NameResolver, Where
-from nnlint.analysis.scopes import CLASS, DEF, Scope, ScopeIndex
+from nnlint.analysis.names import NameResolver, Where, visible_bindings
+from nnlint.analysis.scopes import CLASS, DEF, Binding, Scope, ScopeIndex
+from nnlint.analysis.statements import conditional_blocks
 from nnlint.frameworks import keras, tensorflow, torch
 
 # How many calls deep into functions of the module an answer may be looked for.
@@ -59,6 +60,7 @@ class Activations:
         self._resolver = resolver
         self._index = index
         self._uses_torch = uses_torch
+        self._blocks: Dict[int, Dict[int, Tuple[int, ...]]] = {}
 
     def of(self, value: Value) -> Optional[str]:
         """The activation applied last to produce `value`."""
@@ -68,12 +70,17 @@ class Activations:
     def output(self, value: Value, depth: int = 0) -> Optional[Output]:
         """How `value` was activated last (followed through assignments, and into the
         functions, methods and modules this module defines)."""
-        value = origin(value)
+        settled = self._settled_origin(value)
+        if settled is None:
+            return None
+        value = settled
         node = value.node
         if _is_one_minus(node):
             # 1 - sigmoid(x) is sigmoid(-x): still a sigmoid output, saturating at 0 and 1.
             inner = self.output(Value(node.right, value.where), depth)
             return replace(inner, site=value) if inner is not None and inner.kind == SIGMOID else None
+        if isinstance(node, cst.Name):
+            return self._unpacked_output(value, depth)
         product = self._biased_product(value)
         if product is not None:
             return Output(LINEAR, value, product)
@@ -110,7 +117,65 @@ class Activations:
             return found
         if depth >= _MAX_CALL_DEPTH:
             return None
-        return self._returned(local_definition(func, value.where, DEF, self._index), depth)
+        return self._returned(self._called_function(Value(node, value.where)), depth)
+
+    def _called_function(self, call: Value) -> Optional[Scope]:
+        """The function of this module a call runs: a `def`, the `forward`/`call` of an
+        instance of a class of this module, or of `self` (`self(x)` in a LightningModule)."""
+        func = call.node.func
+        method = call.where.scope.enclosing_method()
+        if isinstance(func, cst.Name) and method is not None and func.value == method.self_name:
+            return self._call_method(method.class_scope)
+        made = origin(Value(func, call.where))
+        if isinstance(made.node, cst.Call):
+            instance_of = local_definition(made.node.func, made.where, CLASS, self._index)
+            return self._call_method(instance_of) if instance_of is not None else None
+        return local_definition(func, call.where, DEF, self._index)
+
+    def _unpacked_output(self, value: Value, depth: int) -> Optional[Output]:
+        """`out, aux = model(x)`: the output of the element of the tuple every `return` of the
+        called function gives."""
+        bindings = visible_bindings(value.node.value, value.where)
+        found = unpacked(bindings[0], self._index) if len(bindings) == 1 else None
+        if found is None or len(found[1]) != 1 or depth >= _MAX_CALL_DEPTH:
+            return None
+        rhs, (position,) = found
+        call = origin(rhs)
+        if not isinstance(call.node, cst.Call) or self._resolver.qualified_names(call.node.func, call.where):
+            return None
+        function = self._called_function(call)
+        if function is None or not function.returns:
+            return None
+        outputs = []
+        for r in function.returns:
+            returned = self._settled_origin(Value(r.value, Where(function, r.order))) if r.value is not None else None
+            if returned is None or not isinstance(returned.node, cst.Tuple) or len(returned.node.elements) <= position:
+                return None
+            outputs.append(self.output(Value(returned.node.elements[position].value, returned.where), depth + 1))
+        return _agreeing(outputs)
+
+    def _settled_origin(self, value: Value) -> Optional[Value]:
+        """`origin(value)`, or None when an assignment on the way may not have run
+        (`if act: z = tf.nn.relu(z)` before `return z`): the value then depends on the branch."""
+        for step in history(value):
+            node = step.node
+            if isinstance(node, cst.Name):
+                bindings = visible_bindings(node.value, step.where)
+                if bindings and not self._reaches(bindings[-1], step.where):
+                    return None
+            value = step
+        return value
+
+    def _reaches(self, binding: Binding, where: Where) -> bool:
+        """The binding's statement certainly ran before `where` (same scope)."""
+        scope = binding.scope
+        if scope is not where.scope:
+            return True
+        blocks = self._blocks.get(id(scope))
+        if blocks is None:
+            blocks = self._blocks[id(scope)] = conditional_blocks(scope, self._index)
+        assigned = blocks.get(binding.order, ())
+        return blocks.get(where.order, ())[: len(assigned)] == assigned
 
     def model_output(self, model: Value, depth: int = 0) -> Optional[Output]:
         """How a layer, module or model object activates its output when it is called: a layer

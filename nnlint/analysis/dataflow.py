@@ -9,12 +9,12 @@ silent about it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 import libcst as cst
 
 from nnlint.analysis.names import Where, visible_bindings
-from nnlint.analysis.scopes import ASSIGN, WITH, Scope
+from nnlint.analysis.scopes import ASSIGN, REBIND, WITH, Binding, Scope, ScopeIndex
 
 _MAX_STEPS = 12
 
@@ -76,6 +76,34 @@ def assignments(expr: cst.BaseExpression, where: Where) -> List[Value]:
     return [
         Value(b.value, Where(b.scope, b.order)) for b in bindings if b.kind == ASSIGN and b.value is not None
     ]
+
+
+def unpacked(binding: Binding, index: ScopeIndex) -> Optional[Tuple[Value, Tuple[int, ...]]]:
+    """For a name unpacked from an expression (`(x, y), rest = load()`, `out, aux = model(x)`):
+    the expression and the name's position in the target, (0, 1) for `y`."""
+    statements = index.statements
+    if binding.kind != REBIND or not 0 < binding.order < len(statements):
+        return None
+    statement = statements[binding.order]
+    if not (isinstance(statement, cst.Assign) and len(statement.targets) == 1):
+        return None
+    path = _path(statement.targets[0].target, binding.node)
+    if not path:
+        return None
+    return Value(statement.value, Where(binding.scope, binding.order)), path
+
+
+def _path(target: cst.BaseExpression, name: Optional[cst.CSTNode]) -> Optional[Tuple[int, ...]]:
+    if target is name:
+        return ()
+    if isinstance(target, (cst.Tuple, cst.List)):
+        for i, element in enumerate(target.elements):
+            if isinstance(element, cst.StarredElement):
+                return None
+            inner = _path(element.value, name)
+            if inner is not None:
+                return (i, *inner)
+    return None
 
 
 def origin(value: Value) -> Value:

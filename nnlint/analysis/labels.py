@@ -18,7 +18,7 @@ import libcst as cst
 
 from nnlint.analysis.arguments import argument, operand
 from nnlint.analysis.constants import constants
-from nnlint.analysis.dataflow import Value, assigned_value, origin
+from nnlint.analysis.dataflow import Value, assigned_value, origin, unpacked
 from nnlint.analysis.names import Where, visible_bindings
 from nnlint.analysis.scopes import PARAM, REBIND, Binding
 from nnlint.analysis.statements import module_statements
@@ -140,16 +140,11 @@ class _Follower:
         """A name unpacked from a call: `(x, y), (xt, yt) = mnist.load_data()`,
         `xs, ys = mnist.train.next_batch(50)`, `X_tr, X_te, y_tr, y_te = train_test_split(X, y)`."""
         ctx = self._ctx
-        statements = ctx.index.statements
-        if not 0 < binding.order < len(statements):
+        found = unpacked(binding, ctx.index)
+        if found is None:
             return None
-        statement = statements[binding.order]
-        if not (isinstance(statement, cst.Assign) and len(statement.targets) == 1):
-            return None
-        path = _path(statement.targets[0].target, binding.node)
-        if path is None:
-            return None
-        made = origin(Value(statement.value, Where(binding.scope, binding.order)))
+        rhs, path = found
+        made = origin(rhs)
         call = made.node
         if not isinstance(call, cst.Call):
             return None
@@ -288,20 +283,6 @@ def _fed_values(ctx: "FileContext") -> Dict[int, List[Value]]:
                         if isinstance(key, cst.Call):
                             found.setdefault(id(key), []).append(Value(element.value, where))
     return found
-
-
-def _path(target: cst.BaseExpression, name: Optional[cst.CSTNode]) -> Optional[Tuple[int, ...]]:
-    """The position of `name` in a nested tuple target: (0, 1) for `y` in `(x, y), rest`."""
-    if target is name:
-        return ()
-    if isinstance(target, (cst.Tuple, cst.List)):
-        for i, element in enumerate(target.elements):
-            if isinstance(element, cst.StarredElement):
-                return None
-            inner = _path(element.value, name)
-            if inner is not None:
-                return (i, *inner)
-    return None
 
 
 def _leaf(call: cst.Call) -> str:

@@ -16,6 +16,7 @@ rules stay silent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional
 
@@ -26,6 +27,7 @@ from nnlint.analysis.activations import Output
 from nnlint.analysis.arguments import argument, operand
 from nnlint.analysis.constants import constants
 from nnlint.analysis.dataflow import Value, origin
+from nnlint.analysis.labels import label_encoding
 from nnlint.analysis.names import Where
 from nnlint.analysis.rearrangements import rearranged_from
 from nnlint.frameworks import keras, tensorflow
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 
 _SQUARED_ERROR = Loss("a squared error", REGRESSION, VALUES, Param("prediction"), Param("labels"))
 _MAX_REARRANGEMENTS = 4
+_LOSS_NAME = re.compile(r"loss|cost", re.IGNORECASE)
+_LABELS_NAME = re.compile(r"label|target|^y", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ def _resolve(call: cst.Call, where: Where, ctx: "FileContext") -> Optional[LossU
         if loss is not None:
             return _called(loss, _takes(loss, call, where, ctx), call, where, ctx)
         if name in frameworks.REDUCTIONS or name in tensorflow.L2_LOSS:
+            return _squared_error(call, where, ctx)
+        if name in frameworks.SQUARED_ERRORS and _assigned_to_loss(call, ctx):
+            # `loss = tf.square(y - q)`, minimized unreduced (TF sums it).
             return _squared_error(call, where, ctx)
     if names:
         return None
@@ -133,10 +140,32 @@ def _takes(loss: Loss, call: cst.Call, where: Where, ctx: "FileContext") -> str:
 
 
 def _called(loss: Loss, takes: str, call: cst.Call, where: Where, ctx: "FileContext") -> LossUse:
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    if loss.either_order and len(positional) >= 2 and not any(
+        a.keyword is not None and a.keyword.value in (loss.prediction.keyword, loss.labels.keyword) for a in call.args
+    ):
+        outputs = [prediction_output(Value(arg, where), ctx) for arg in positional[:2]]
+        if (outputs[0] is None) == (outputs[1] is None):
+            return LossUse(loss, takes, call, where, None)
+        first = outputs[0] is not None
+        output, labels = (outputs[0], positional[1]) if first else (outputs[1], positional[0])
+        if not _looks_like_labels(Value(labels, where), ctx):
+            return LossUse(loss, takes, call, where, None)  # soft targets from another model?
+        return LossUse(loss, takes, call, where, output, Value(labels, where))
     prediction = argument(call, loss.prediction)
     labels = argument(call, loss.labels)
     output = prediction_output(Value(prediction, where), ctx) if prediction is not None else None
     return LossUse(loss, takes, call, where, output, Value(labels, where) if labels is not None else None)
+
+
+def _looks_like_labels(value: Value, ctx: "FileContext") -> bool:
+    """Labels made by a known encoder, fed through a placeholder, or a parameter named so."""
+    if label_encoding(value, ctx) is not None:
+        return True
+    made = origin(value)
+    if isinstance(made.node, cst.Call):
+        return ctx.match(made.node.func, tensorflow.PLACEHOLDER, made.where) is not None
+    return isinstance(made.node, cst.Name) and bool(_LABELS_NAME.search(made.node.value))
 
 
 def prediction_output(value: Value, ctx: "FileContext") -> Optional[Output]:
@@ -160,6 +189,8 @@ def _squared_error(call: cst.Call, where: Where, ctx: "FileContext") -> Optional
         return None
     if ctx.match(call.func, tensorflow.L2_LOSS, where):
         difference: Optional[Value] = origin(Value(inner, where))
+    elif ctx.match(call.func, frameworks.SQUARED_ERRORS, where):
+        difference = _error_term(Value(call, where), ctx)
     else:
         difference = _error_term(Value(inner, where), ctx)
     if difference is None:
@@ -174,6 +205,16 @@ def _squared_error(call: cst.Call, where: Where, ctx: "FileContext") -> Optional
     if len(outputs) != 1:
         return None
     return LossUse(_SQUARED_ERROR, VALUES, call, where, outputs[0])
+
+
+def _assigned_to_loss(call: cst.Call, ctx: "FileContext") -> bool:
+    """The call being visited is the whole value of `loss = ...` (or `cost`, `self.loss`)."""
+    parent = ctx.parent()
+    if not (isinstance(parent, cst.Assign) and parent.value is call and len(parent.targets) == 1):
+        return False
+    target = parent.targets[0].target
+    name = target.attr.value if isinstance(target, cst.Attribute) else getattr(target, "value", "")
+    return isinstance(name, str) and bool(_LOSS_NAME.search(name))
 
 
 def _error_term(value: Value, ctx: "FileContext") -> Optional[Value]:

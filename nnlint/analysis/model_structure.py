@@ -18,7 +18,7 @@ import libcst as cst
 
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.constants import constants
-from nnlint.analysis.dataflow import Value, origin
+from nnlint.analysis.dataflow import Value, history, origin
 from nnlint.analysis.names import NameResolver, Where, visible_bindings
 from nnlint.analysis.scopes import ScopeIndex
 from nnlint.analysis.statements import scope_statements
@@ -48,7 +48,19 @@ class Layers:
 def sequential_layers(made: Value, holder: Optional[Value], index: ScopeIndex, resolver: NameResolver) -> Layers:
     """The layers of the `Sequential(...)` call `made`, then those added to `holder` (the name
     or `self` attribute it was assigned to) by `add`/`add_module` statements."""
-    values = [Value(layer, made.where) for layer in _listed_layers(made, resolver)]
+    starred = _starred_list(made)
+    if starred is None:
+        values = [Value(layer, made.where) for layer in _listed_layers(made, resolver)]
+    else:
+        # `nn.Sequential(*layers)` with `layers = [...]` grown by `layers.append(...)`.
+        steps = list(history(starred))
+        listed = steps[-1]
+        if not isinstance(listed.node, cst.List) or any(
+            isinstance(e, cst.StarredElement) for e in listed.node.elements
+        ):
+            return Layers([], [])
+        values = [Value(e.value, listed.where) for e in listed.node.elements]
+        holder = steps[-2] if len(steps) > 1 else None
     conditional = [False] * len(values)
     if holder is not None:
         for call, where, runs_conditionally in method_calls(holder, _APPENDING, index):
@@ -59,6 +71,14 @@ def sequential_layers(made: Value, holder: Optional[Value], index: ScopeIndex, r
             values.append(Value(layer, where))
             conditional.append(runs_conditionally)
     return Layers(values, conditional)
+
+
+def _starred_list(made: Value) -> Optional[Value]:
+    """`layers` in `nn.Sequential(*layers)`."""
+    call = made.node
+    if isinstance(call, cst.Call) and len(call.args) == 1 and call.args[0].star == "*":
+        return Value(call.args[0].value, made.where)
+    return None
 
 
 def _listed_layers(made: Value, resolver: NameResolver) -> List[cst.BaseExpression]:

@@ -6,7 +6,7 @@ questions are rare, so they read the statements of one scope (or, rarely, of the
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence, Tuple
+from typing import Dict, Iterator, Sequence, Tuple
 
 import libcst as cst
 
@@ -22,7 +22,15 @@ def scope_statements(scope: Scope, index: ScopeIndex) -> Iterator[Tuple[cst.CSTN
     """The simple statements of a module or function body, in source order, and of the blocks
     nested in it (not in the functions or classes it defines), each with its order number and
     whether it runs conditionally (under an `if`, in a loop or a `try`)."""
-    return _statements(_body(scope), index, False)
+    for statement, order, path in _statements(_body(scope), index, ()):
+        yield statement, order, bool(path)
+
+
+def conditional_blocks(scope: Scope, index: ScopeIndex) -> Dict[int, Tuple[int, ...]]:
+    """For each simple statement of a scope (by order number), the conditional blocks it is
+    in, outermost first (as ids): an assignment reaches a later statement for certain only
+    when its blocks are a prefix of the later statement's."""
+    return {order: path for _, order, path in _statements(_body(scope), index, ())}
 
 
 def module_statements(index: ScopeIndex) -> Iterator[Tuple[cst.CSTNode, Where]]:
@@ -42,18 +50,18 @@ def _body(scope: Scope) -> Sequence[cst.CSTNode]:
 
 
 def _statements(
-    body: Sequence[cst.CSTNode], index: ScopeIndex, conditional: bool
-) -> Iterator[Tuple[cst.CSTNode, int, bool]]:
+    body: Sequence[cst.CSTNode], index: ScopeIndex, path: Tuple[int, ...]
+) -> Iterator[Tuple[cst.CSTNode, int, Tuple[int, ...]]]:
     """The simple statements of a block and of the blocks nested in it (not in functions or
-    classes defined there), with their order numbers and whether they run conditionally."""
+    classes defined there), with their order numbers and the conditional blocks they are in."""
     for statement in body:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
-                yield small, index.order_of.get(id(small), 0), conditional
+                yield small, index.order_of.get(id(small), 0), path
         elif isinstance(statement, _COMPOUND):
-            nested = conditional or isinstance(statement, _CONDITIONAL)
+            conditional = isinstance(statement, _CONDITIONAL)
             for block in _blocks(statement):
-                yield from _statements(block, index, nested)
+                yield from _statements(block, index, (*path, id(block)) if conditional else path)
 
 
 def _blocks(node: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:

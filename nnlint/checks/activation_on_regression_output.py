@@ -17,7 +17,7 @@ from nnlint.frameworks.loss_kinds import REGRESSION
 from nnlint.rule import Severity
 
 _CONSEQUENCE = {
-    RELU: "its predictions can never go below 0 and stop learning once they get there",
+    RELU: "its predictions are bounded from below (at 0 for ReLU and softplus, -1 for ELU) and cannot fit targets under that bound",
     SOFTMAX: "its outputs are forced to sum to 1",
 }
 
@@ -46,7 +46,7 @@ class ActivationOnRegressionOutput(OutputRule):
     stays_silent = (
         "- Sigmoid and tanh outputs: they are the usual choice for targets scaled to [0, 1] or [-1, 1].\n"
         "- The loss cannot be seen (a parameter, an imported helper), or the output layer cannot.\n"
-        "- The activation is not applied to a dense layer (`nn.Linear`, `Dense`, `tf.matmul`): "
+        "- A ReLU not applied to a dense layer (`nn.Linear`, `Dense`, `tf.matmul`): "
         "feature-matching losses between convolutional ReLU features are not regression outputs.\n"
         "- Both sides of the loss are model outputs (distillation, consistency losses)."
     )
@@ -76,8 +76,10 @@ class ActivationOnRegressionOutput(OutputRule):
         if use is None or use.loss.task != REGRESSION:
             return
         output = use.output
-        if output.kind not in _CONSEQUENCE or not on_dense_layer(output, self.ctx):
+        if output.kind not in _CONSEQUENCE:
             return
+        if output.kind == RELU and not on_dense_layer(output, self.ctx):
+            return  # a convolution's ReLU output is a feature map (perceptual losses)
         if use.labels is not None and prediction_output(use.labels, self.ctx) is not None:
             return
         kind = "ReLU-family activation" if output.kind == RELU else "softmax"

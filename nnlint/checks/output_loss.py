@@ -16,7 +16,8 @@ from nnlint.analysis.activations import LINEAR, Output
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.loss_resolution import LossUse, loss_use
-from nnlint.analysis.model_structure import is_dense, units
+from nnlint.analysis.model_structure import Layers, is_dense, sequential_layers, units
+from nnlint import frameworks
 from nnlint.frameworks import keras
 from nnlint.rule import Rule
 
@@ -63,6 +64,18 @@ def shown_loss(use: LossUse, ctx: FileContext) -> str:
         if loss is not None:
             return f"`loss={' '.join(ctx.code_for(loss).split())}`"
     return f"`{use.loss.name}`"
+
+
+def visited_sequence(node: cst.Call, ctx: FileContext) -> Optional[Layers]:
+    """The layers of the `Sequential(...)` call being visited, with those `add`ed later to the
+    name it is assigned to."""
+    if ctx.leaf(node.func) != "Sequential" or not ctx.match(node.func, frameworks.SEQUENTIAL_CLASSES):
+        return None
+    parent = ctx.parent()
+    holder = None
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        holder = ctx.value(parent.targets[0].target)
+    return sequential_layers(ctx.value(node), holder, ctx.index, ctx.resolver)
 
 
 class OutputRule(Rule):

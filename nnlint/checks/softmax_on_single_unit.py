@@ -12,9 +12,8 @@ from nnlint.analysis.activations import LINEAR, SOFTMAX, Output
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.constants import constants
 from nnlint.analysis.dataflow import Value, origin
-from nnlint.analysis.model_structure import sequential_layers
 from nnlint.analysis.names import Where
-from nnlint.checks.output_loss import OutputRule, output_units, shown, trained_output
+from nnlint.checks.output_loss import OutputRule, output_units, shown, trained_output, visited_sequence
 from nnlint.frameworks import keras, tensorflow
 from nnlint.rule import Severity
 
@@ -91,13 +90,8 @@ class SoftmaxOnSingleUnit(OutputRule):
     def _check_sequence(self, node: cst.Call) -> None:
         """`Sequential([..., Dense(1), Activation("softmax")])` and its `.add` form."""
         ctx = self.ctx
-        if not ctx.match(node.func, frameworks.SEQUENTIAL_CLASSES):
-            return
-        parent = ctx.parent()
-        holder = None
-        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
-            holder = ctx.value(parent.targets[0].target)
-        layers = sequential_layers(ctx.value(node), holder, ctx.index, ctx.resolver).values
+        sequence = visited_sequence(node, ctx)
+        layers = sequence.values if sequence is not None else []
         for previous, layer in zip(layers, layers[1:]):
             if not self._applies_last_axis_softmax(origin(layer)):
                 continue

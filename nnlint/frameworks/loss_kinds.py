@@ -41,6 +41,9 @@ class Loss:
     # Keras: the parameter that makes a probability loss take logits (`from_logits=True`); for a
     # loss class it is a constructor parameter, for a function a call parameter.
     from_logits: Optional[Param] = None
+    # TF's losses took (logits, labels) positionally before 1.0 and (labels, logits) after:
+    # with both passed by position, the prediction is the one with a visible activation.
+    either_order: bool = False
 
     @property
     def is_cross_entropy(self) -> bool:

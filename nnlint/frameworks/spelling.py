@@ -21,6 +21,8 @@ _REWRITES: Tuple[Tuple[str, str], ...] = (
     ("tensorflow.optimizers.", "keras.optimizers."),
     ("tensorflow.contrib.keras.api.keras.", "keras."),
     ("tensorflow.contrib.keras.", "keras."),
+    # TF 0.12's losses, moved to `tf.losses` in 1.0 with the same names.
+    ("tensorflow.contrib.losses.", "tensorflow.losses."),
     ("tf_keras.", "keras."),
     ("keras.api._v2.keras.", "keras."),
     ("keras.src.", "keras."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from nnlint.frameworks.loss_kinds import (
@@ -336,7 +337,7 @@ _PREDICTIONS = Param("predictions", 1)
 
 # TF1 losses (`tf.losses`, `tf.compat.v1.losses`) and the `tf.nn` cross-entropies. The `tf.nn`
 # functions take keywords only in TF1 (a `_sentinel` comes first); positions are TF2's.
-LOSS_FUNCTIONS: Dict[str, Loss] = {
+_LOSS_FUNCTIONS: Dict[str, Loss] = {
     "tensorflow.losses.softmax_cross_entropy":
         Loss("tf.losses.softmax_cross_entropy", MULTICLASS, LOGITS, _LOGITS, Param("onehot_labels", 0), ONE_HOT),
     "tensorflow.losses.sparse_softmax_cross_entropy":
@@ -353,6 +354,8 @@ LOSS_FUNCTIONS: Dict[str, Loss] = {
     **{f"tensorflow.nn.{name}": Loss(f"tf.nn.{name}", BINARY, LOGITS, _LOGITS, _LABELS)
        for name in ("sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits")},
 }
+
+LOSS_FUNCTIONS: Dict[str, Loss] = {name: replace(loss, either_order=True) for name, loss in _LOSS_FUNCTIONS.items()}
 
 # Element-wise error terms of a hand-written regression loss, `tf.reduce_mean(tf.square(pred - y))`.
 SQUARED_ERRORS: FrozenSet[str] = frozenset({
