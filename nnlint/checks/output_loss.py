@@ -15,6 +15,8 @@ import libcst as cst
 from nnlint.analysis.activations import LINEAR, Output
 from nnlint.analysis.arguments import argument
 from nnlint.analysis.context import FileContext
+from nnlint.analysis.dataflow import Value
+from nnlint.analysis.names import Where
 from nnlint.analysis.loss_resolution import LossUse, loss_use
 from nnlint.analysis.model_structure import Layers, is_dense, sequential_layers, units
 from nnlint import frameworks
@@ -74,7 +76,8 @@ def visited_sequence(node: cst.Call, ctx: FileContext) -> Optional[Layers]:
     parent = ctx.parent()
     holder = None
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
-        holder = ctx.value(parent.targets[0].target)
+        # The name as seen right after the assignment (where its `add` calls can follow).
+        holder = Value(parent.targets[0].target, Where(ctx.scope, ctx.order + 1))
     return sequential_layers(ctx.value(node), holder, ctx.index, ctx.resolver)
 
 

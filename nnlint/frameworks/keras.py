@@ -208,6 +208,14 @@ SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {
     ACTIVATION_LAYER: (Param("axis"), True),
 }
 
+# Hand-written log-sum-exp (NN106), as in tensorflow.py.
+EXP_FUNCTIONS: FrozenSet[str] = frozenset({"keras.backend.exp", "keras.ops.exp"})
+SUM_AXES: Dict[str, Tuple[Param, ...]] = {
+    "keras.backend.sum": (Param("axis", 1),),
+    "keras.ops.sum": (Param("axis", 1),),
+}
+LOGSUMEXP_BESIDE_SUM = "logsumexp"
+
 # -- Labels (NN303) -------------------------------------------------------------------------------
 
 ONE_HOT_ENCODERS: FrozenSet[str] = frozenset({"keras.utils.to_categorical", "keras.utils.np_utils.to_categorical"})

@@ -391,6 +391,15 @@ SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {
     "tensorflow.math.softmax": (Param("axis", 1), True),
 }
 
+# Hand-written log-sum-exp (NN106): the exp and sum functions, the sum's axis parameters, and
+# the name of the fused function beside the sum (`tf.reduce_sum` -> `tf.reduce_logsumexp`).
+EXP_FUNCTIONS: FrozenSet[str] = frozenset({"tensorflow.exp", "tensorflow.math.exp"})
+SUM_AXES: Dict[str, Tuple[Param, ...]] = {
+    "tensorflow.reduce_sum": (Param("axis", 1), Param("reduction_indices")),
+    "tensorflow.math.reduce_sum": (Param("axis", 1), Param("reduction_indices")),
+}
+LOGSUMEXP_BESIDE_SUM = "reduce_logsumexp"
+
 # -- Labels (NN303) -------------------------------------------------------------------------------
 
 ONE_HOT_ENCODERS: FrozenSet[str] = frozenset({"tensorflow.one_hot"})

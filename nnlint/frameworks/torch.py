@@ -230,6 +230,12 @@ SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {
     "torch.nn.Softmax": (Param("dim", 0), False),
 }
 
+# Hand-written log-sum-exp (NN106), as in tensorflow.py; the tensor methods have the same names.
+EXP_FUNCTIONS: FrozenSet[str] = frozenset({"torch.exp"})
+SUM_AXES: Dict[str, Tuple[Param, ...]] = {"torch.sum": (Param("dim", 1),)}
+SUM_METHOD_AXIS = Param("dim", 0)
+LOGSUMEXP_BESIDE_SUM = "logsumexp"
+
 # -- Labels (NN303) -------------------------------------------------------------------------------
 
 ONE_HOT_ENCODERS: FrozenSet[str] = frozenset({"torch.nn.functional.one_hot"})

@@ -1,0 +1,170 @@
+"""NN105-NN107, NN305, NN306 and NN405: the model-side rules, on the shapes their fixtures do not
+isolate, the near-misses that must stay silent, and NN106's fix.
+
+Sources mark each expected finding with `# expect: CODE`; every unmarked line must stay silent
+for the codes under test.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from helpers import codes, expected_markers, lint
+from nnlint.fixing import apply_fixes
+
+_CODES = ("NN105", "NN106", "NN107", "NN305", "NN306", "NN405")
+
+
+def check(source: str) -> None:
+    text = textwrap.dedent(source)
+    expected = sorted(m for m in expected_markers(text) if m[1] in _CODES)
+    found = sorted(c for c in codes(text) if c[1] in _CODES)
+    assert found == expected
+
+
+# ============================================================================================
+# NN105 activation-applied-twice
+
+
+def test_nn105_functions_methods_models_and_layers():
+    check("""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    import tensorflow as tf
+    from tensorflow import keras
+    a = F.softmax(F.softmax(x, dim=1), dim=1)  # expect: NN105
+    p = torch.sigmoid(z)
+    b = p.sigmoid()  # expect: NN105
+    net = nn.Sequential(nn.Linear(8, 3), nn.Softmax(dim=1))
+    c = F.softmax(net(x), dim=1)  # expect: NN105
+    model = keras.Sequential([
+        keras.layers.Dense(10, activation="softmax"),
+        keras.layers.Activation("softmax"),  # expect: NN105
+    ])
+    d = tf.nn.softmax(model(images))  # expect: NN105
+    e = F.softmax(F.log_softmax(x, dim=1), dim=1)
+    f = torch.sigmoid(F.softmax(x, dim=1))
+    g = F.softmax(unknown(x), dim=1)
+    """)
+
+
+def test_nn105_functional_layer_call():
+    check("""
+    from tensorflow.keras import layers
+    h = layers.Dense(10, activation="softmax")(x)
+    out = layers.Softmax()(h)  # expect: NN105
+    """)
+
+
+# ============================================================================================
+# NN106 hand-written-logsumexp
+
+
+@pytest.mark.parametrize("line,fixed", [
+    ("z = torch.log(torch.sum(torch.exp(x), dim=1))", "z = torch.logsumexp(x, dim=1)"),
+    ("z = torch.log(torch.sum(torch.exp(x), 1, keepdim=True))", "z = torch.logsumexp(x, 1, keepdim=True)"),
+    ("z = x.exp().sum(1).log()", "z = x.logsumexp(1)"),
+    ("z = (a + b).exp().sum(dim=-1).log()", "z = (a + b).logsumexp(dim=-1)"),
+    ("z = tf.log(tf.reduce_sum(tf.exp(x), axis=1))", "z = tf.reduce_logsumexp(x, axis=1)"),
+    ("z = tf.math.log(tf.math.reduce_sum(tf.exp(x), 1, keepdims=True))",
+     "z = tf.math.reduce_logsumexp(x, 1, keepdims=True)"),
+    ("z = K.log(K.sum(K.exp(x), axis=-1))", "z = K.logsumexp(x, axis=-1)"),
+])
+def test_nn106_fix_keeps_axis_and_keepdims(line, fixed):
+    header = "import torch\nimport tensorflow as tf\nfrom keras import backend as K\n"
+    text = header + line + "\n"
+    findings = [d for d in lint(text).diagnostics if d.code == "NN106"]
+    assert len(findings) == 1 and findings[0].fix is not None
+    assert apply_fixes(text, findings) == header + fixed + "\n"
+
+
+def test_nn106_through_assignments_reports_without_fix_and_near_misses():
+    check("""
+    import torch
+    import tensorflow as tf
+    e = torch.exp(scores)
+    s = e.sum(dim=1)
+    z = torch.log(s)  # expect: NN106
+    everything = torch.log(torch.sum(torch.exp(x)))
+    stable = torch.log(torch.sum(torch.exp(x - x.max()), dim=1))
+    two = torch.log2(torch.sum(torch.exp(x), dim=1))
+    guarded = tf.log(tf.reduce_sum(tf.exp(x), axis=1) + 1e-8)
+    """)
+    result = lint("import torch\ne = torch.exp(x)\nz = torch.log(e.sum(1))\n")
+    assert [d.fix for d in result.diagnostics if d.code == "NN106"] == [None]
+
+
+# ============================================================================================
+# NN107 sigmoid-then-bce
+
+
+def test_nn107_torch_and_explicit_tf_sigmoid():
+    check("""
+    import torch
+    import torch.nn as nn
+    import tensorflow as tf
+    from tensorflow import keras
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(10, 1)
+        def forward(self, x):
+            return torch.sigmoid(self.fc(x))  # expect: NN107
+    criterion = nn.BCELoss()
+    loss = criterion(Net()(x), y)
+    tf_loss = tf.keras.losses.binary_crossentropy(y, tf.sigmoid(logits))  # expect: NN107
+    model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy")
+    bce = keras.losses.BinaryCrossentropy()
+    keras_loss = bce(y, keras.activations.sigmoid(logits))
+    """)
+
+
+# ============================================================================================
+# NN305 missing-nonlinearity
+
+
+def test_nn305_sequences():
+    check("""
+    import torch.nn as nn
+    from collections import OrderedDict
+    from tensorflow import keras
+    a = nn.Sequential(
+        nn.Linear(784, 256),  # expect: NN305
+        nn.Linear(256, 10),
+    )
+    b = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    c = nn.Sequential(nn.Linear(784, 256), nn.Dropout(0.2), nn.Linear(256, 10))
+    m = keras.Sequential()
+    m.add(keras.layers.Dense(64, input_shape=(20,)))  # expect: NN305
+    m.add(keras.layers.Dense(10, activation="softmax"))
+    bottleneck = keras.Sequential([keras.layers.Dense(32, activation=None), keras.layers.Dense(10)])
+    last = keras.Sequential([keras.layers.Dense(32, activation="relu"), keras.layers.Dense(10)])
+    """)
+
+
+# ============================================================================================
+# NN306 loss-output-mismatch
+
+
+def test_nn306_three_contradictions_and_constants():
+    check("""
+    from tensorflow import keras
+    NUM_CLASSES = 10
+    a = keras.Sequential([keras.layers.Dense(1)])  # expect: NN306
+    a.compile("adam", "sparse_categorical_crossentropy")
+    b = keras.Sequential([keras.layers.Dense(NUM_CLASSES, activation="softmax")])  # expect: NN306
+    b.compile("adam", loss=keras.losses.BinaryCrossentropy())
+    num_classes = 5
+    c = keras.Sequential([keras.layers.Dense(num_classes, activation="sigmoid")])  # expect: NN306
+    c.compile("adam", loss=keras.losses.categorical_crossentropy)
+    multilabel = keras.Sequential([keras.layers.Dense(5, activation="sigmoid")])
+    multilabel.compile("adam", "binary_crossentropy")
+    two = keras.Sequential([keras.layers.Dense(2, activation="softmax")])
+    two.compile("adam", "binary_crossentropy")
+    unknown = keras.Sequential([keras.layers.Dense(n_out, activation="softmax")])
+    unknown.compile("adam", "binary_crossentropy")
+    """)
