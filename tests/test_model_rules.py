@@ -168,3 +168,68 @@ def test_nn306_three_contradictions_and_constants():
     unknown = keras.Sequential([keras.layers.Dense(n_out, activation="softmax")])
     unknown.compile("adam", "binary_crossentropy")
     """)
+
+
+# ============================================================================================
+# NN405 constant-weight-init
+
+
+def test_nn405_keras_hidden_layers_sequential_and_functional():
+    check("""
+    from tensorflow import keras
+    from tensorflow.keras import layers, initializers
+    model = keras.Sequential([
+        layers.Dense(64, activation="relu", kernel_initializer="zeros"),  # expect: NN405
+        layers.Dense(10, activation="softmax", kernel_initializer="zeros"),
+    ])
+    inputs = keras.Input(shape=(20,))
+    h = layers.Dense(32, activation="tanh", kernel_initializer=initializers.Constant(0.1))(inputs)  # expect: NN405
+    out = layers.Dense(1, bias_initializer="zeros")(h)
+    single = keras.Sequential([layers.Dense(10, activation="softmax", kernel_initializer="zeros")])
+    """)
+
+
+def test_nn405_torch_init_calls_on_hidden_layers_only():
+    check("""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(784, 256)
+            self.fc2 = nn.Linear(256, 10)
+            nn.init.zeros_(self.fc1.weight)  # expect: NN405
+            nn.init.zeros_(self.fc1.bias)
+            nn.init.constant_(self.fc2.weight, 0.0)
+        def forward(self, x):
+            return self.fc2(F.relu(self.fc1(x)))
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.Linear(10, 10)
+            self.out = nn.Linear(10, 1)
+            self.hidden.weight.data.fill_(0.5)  # expect: NN405
+        def forward(self, x):
+            h = torch.tanh(self.hidden(x))
+            return self.out(h)
+    logistic = nn.Linear(784, 10)
+    nn.init.zeros_(logistic.weight)
+    """)
+
+
+def test_nn405_tf1_variables():
+    check("""
+    import tensorflow.compat.v1 as tf
+    x = tf.placeholder(tf.float32, [None, 784])
+    W1 = tf.Variable(tf.zeros([784, 256]))  # expect: NN405
+    b1 = tf.Variable(tf.zeros([256]))
+    h = tf.nn.relu(tf.matmul(x, W1) + b1)
+    W2 = tf.Variable(tf.zeros([256, 10]))
+    logits = tf.matmul(h, W2)
+    W = tf.Variable(tf.zeros([784, 10]))
+    softmax_regression = tf.nn.softmax(tf.matmul(x, W))
+    V = tf.get_variable("V", [784, 64], initializer=tf.zeros_initializer())  # expect: NN405
+    g = tf.nn.sigmoid(tf.matmul(x, V))
+    y2 = tf.layers.dense(g, 10)
+    """)

@@ -21,8 +21,7 @@ from nnlint.analysis.constants import constants
 from nnlint.analysis.dataflow import Value, assigned_value, origin, unpacked
 from nnlint.analysis.names import Where, visible_bindings
 from nnlint.analysis.scopes import PARAM, REBIND, Binding
-from nnlint.analysis.statements import module_statements
-from nnlint.analysis.tree import subtree
+from nnlint.analysis.statements import module_calls
 from nnlint.frameworks import data_libraries, keras, tensorflow, torch
 from nnlint.frameworks.loss_kinds import ONE_HOT, SPARSE
 from nnlint.frameworks.params import Param
@@ -234,7 +233,7 @@ class _Follower:
         if not isinstance(function, cst.FunctionDef) or binding.name != "labels":
             return None
         ctx = self._ctx
-        calls = _module_calls(ctx)
+        calls = module_calls(ctx)
         given = any(
             ctx.match(call.func, tensorflow.ESTIMATORS, where)
             and isinstance(fn := argument(call, tensorflow.ESTIMATOR_MODEL_FN), cst.Name)
@@ -255,25 +254,12 @@ class _Follower:
         return None
 
 
-def _module_calls(ctx: "FileContext") -> List[Tuple[cst.Call, Where]]:
-    """Every call in the module's simple statements, computed once per file when asked."""
-    found = ctx.memo.get("module_calls")
-    if found is None:
-        found = ctx.memo["module_calls"] = [
-            (node, where)
-            for statement, where in module_statements(ctx.index)
-            for node in subtree(statement)
-            if isinstance(node, cst.Call)
-        ]
-    return found
-
-
 def _fed_values(ctx: "FileContext") -> Dict[int, List[Value]]:
     """For each placeholder call (by id), the values `feed_dict={ph: value}` entries feed it."""
     found = ctx.memo.get("fed_values")
     if found is None:
         found = ctx.memo["fed_values"] = {}
-        for call, where in _module_calls(ctx):
+        for call, where in module_calls(ctx):
             for arg in call.args:
                 if not isinstance(arg.value, cst.Dict):
                     continue

@@ -6,13 +6,16 @@ questions are rare, so they read the statements of one scope (or, rarely, of the
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Sequence, Tuple
 
 import libcst as cst
 
 from nnlint.analysis.names import Where
 from nnlint.analysis.scopes import Scope, ScopeIndex
-from nnlint.analysis.tree import children
+from nnlint.analysis.tree import children, subtree
+
+if TYPE_CHECKING:
+    from nnlint.analysis.context import FileContext
 
 _COMPOUND = (cst.If, cst.For, cst.While, cst.Try, cst.With)
 _CONDITIONAL = (cst.If, cst.For, cst.While, cst.Try)
@@ -38,6 +41,19 @@ def module_statements(index: ScopeIndex) -> Iterator[Tuple[cst.CSTNode, Where]]:
     for scope in index.all_scopes():
         for statement, order, _ in scope_statements(scope, index):
             yield statement, Where(scope, order)
+
+
+def module_calls(ctx: "FileContext") -> List[Tuple[cst.Call, Where]]:
+    """Every call in the module's simple statements, found once per file when first asked."""
+    found = ctx.memo.get("module_calls")
+    if found is None:
+        found = ctx.memo["module_calls"] = [
+            (node, where)
+            for statement, where in module_statements(ctx.index)
+            for node in subtree(statement)
+            if isinstance(node, cst.Call)
+        ]
+    return found
 
 
 def _body(scope: Scope) -> Sequence[cst.CSTNode]:

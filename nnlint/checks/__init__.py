@@ -6,6 +6,7 @@ from typing import Dict, Tuple, Type
 
 from nnlint.checks.activation_applied_twice import ActivationAppliedTwice
 from nnlint.checks.activation_on_regression_output import ActivationOnRegressionOutput
+from nnlint.checks.constant_weight_init import ConstantWeightInit
 from nnlint.checks.dropout_keep_prob_confusion import DropoutKeepProbConfusion
 from nnlint.checks.eval_without_no_grad import EvalWithoutNoGrad
 from nnlint.checks.excessive_regularization import ExcessiveRegularization
@@ -65,6 +66,7 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
     DropoutKeepProbConfusion,
     LargeInitStddev,
     ExcessiveRegularization,
+    ConstantWeightInit,
     MissingZeroGrad,
     TrainModeNotRestored,
     EvalWithoutNoGrad,
@@ -76,6 +78,4 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 
 # Codes the catalog assigns to rules not implemented yet: a noqa comment naming one is not a typo.
-PLANNED_CODES = frozenset({
-    "NN405",
-})
+PLANNED_CODES: frozenset = frozenset()

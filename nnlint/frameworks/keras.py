@@ -216,6 +216,13 @@ SUM_AXES: Dict[str, Tuple[Param, ...]] = {
 }
 LOGSUMEXP_BESIDE_SUM = "logsumexp"
 
+# Constant weight initialisation (NN405).
+CONSTANT_INITIALIZERS: FrozenSet[str] = frozenset(
+    f"keras.initializers.{name}" for name in ("Zeros", "Ones", "Constant", "zeros", "ones", "constant")
+)
+CONSTANT_INITIALIZER_STRINGS: FrozenSet[str] = frozenset({"zeros", "zero", "ones", "one", "constant"})
+KERNEL_INITIALIZER = Param("kernel_initializer")
+
 # -- Labels (NN303) -------------------------------------------------------------------------------
 
 ONE_HOT_ENCODERS: FrozenSet[str] = frozenset({"keras.utils.to_categorical", "keras.utils.np_utils.to_categorical"})

@@ -400,6 +400,21 @@ SUM_AXES: Dict[str, Tuple[Param, ...]] = {
 }
 LOGSUMEXP_BESIDE_SUM = "reduce_logsumexp"
 
+# Constant weight initialisation (NN405).
+CONSTANT_INITIALIZERS: FrozenSet[str] = frozenset({
+    "tensorflow.zeros_initializer", "tensorflow.ones_initializer", "tensorflow.constant_initializer",
+    "tensorflow.initializers.zeros", "tensorflow.initializers.ones", "tensorflow.initializers.constant",
+})
+# Initial values that are the same everywhere: function -> the shape parameter.
+CONSTANT_INITIAL_VALUES: Dict[str, Param] = {
+    "tensorflow.zeros": Param("shape", 0),
+    "tensorflow.ones": Param("shape", 0),
+    "tensorflow.fill": Param("dims", 0),
+    "tensorflow.constant": Param("shape", 2),
+}
+GET_VARIABLE_INITIALIZER = Param("initializer", 3)
+LAYER_KERNEL_INITIALIZERS: Dict[str, Param] = {"tensorflow.layers.dense": Param("kernel_initializer", 5)}
+
 # -- Labels (NN303) -------------------------------------------------------------------------------
 
 ONE_HOT_ENCODERS: FrozenSet[str] = frozenset({"tensorflow.one_hot"})

@@ -236,6 +236,12 @@ SUM_AXES: Dict[str, Tuple[Param, ...]] = {"torch.sum": (Param("dim", 1),)}
 SUM_METHOD_AXIS = Param("dim", 0)
 LOGSUMEXP_BESIDE_SUM = "logsumexp"
 
+# Constant weight initialisation (NN405): in-place initialisers and tensor methods.
+CONSTANT_INIT_FUNCTIONS: FrozenSet[str] = frozenset({
+    "torch.nn.init.zeros_", "torch.nn.init.ones_", "torch.nn.init.constant_", "torch.nn.init.constant",
+})
+CONSTANT_FILL_METHODS: FrozenSet[str] = frozenset({"fill_", "zero_"})
+
 # -- Labels (NN303) -------------------------------------------------------------------------------
 
 ONE_HOT_ENCODERS: FrozenSet[str] = frozenset({"torch.nn.functional.one_hot"})

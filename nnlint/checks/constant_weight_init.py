@@ -1,0 +1,209 @@
+"""NN405: a hidden layer's weights initialised to a constant, so its units never differ."""
+
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+import libcst as cst
+
+from nnlint.analysis.arguments import argument, operand
+from nnlint.analysis.context import FileContext
+from nnlint.analysis.dataflow import Value, origin
+from nnlint.analysis.model_structure import is_dense
+from nnlint.analysis.statements import module_calls
+from nnlint.checks.output_loss import shown, visited_sequence
+from nnlint.frameworks import keras, tensorflow, torch
+from nnlint.frameworks.params import Param
+from nnlint.rule import Rule, Severity
+
+_WEIGHT_ATTRIBUTES = ("weight",)
+
+
+class ConstantWeightInit(Rule):
+    code = "NN405"
+    name = "constant-weight-init"
+    severity = Severity.WARNING
+    summary = "A hidden layer's weights start equal, so its units stay identical forever."
+
+    what_it_does = (
+        "Finds a layer whose weights are initialised to a constant when its output goes into "
+        "another layer: `kernel_initializer=\"zeros\"` (`\"ones\"`, `Zeros()`, `Constant(c)`, "
+        "`tf.zeros_initializer()`) on a Keras layer followed by another dense layer; "
+        "`nn.init.zeros_(self.fc1.weight)`, `nn.init.constant_(w, c)`, `.weight.data.fill_(c)` "
+        "on an `nn.Linear` whose output feeds another one; a TF1 "
+        "`tf.Variable(tf.zeros([a, b]))` (also `tf.ones`, `tf.fill`, `tf.constant(c, shape=...)`, "
+        "`get_variable(initializer=tf.zeros_initializer())`) whose `tf.matmul` output goes into another layer."
+    )
+    why_bad = (
+        "Units that start with the same weights compute the same output and receive the same "
+        "gradient, so they stay identical at every step: the layer behaves like a single unit "
+        "however wide it is. With zeros and ReLU the gradient is zero and the layer never "
+        "learns at all. Random initialisation is what breaks the symmetry."
+    )
+    stays_silent = (
+        "- Biases, which are routinely initialised to zero.\n"
+        "- The last layer, and single-layer models (zero-initialised logistic regression is fine).\n"
+        "- Layers whose output cannot be seen going into another layer."
+    )
+    example = (
+        "import torch.nn as nn\n"
+        "import torch.nn.functional as F\n\n"
+        "class MLP(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.hidden = nn.Linear(784, 256)\n"
+        "        self.out = nn.Linear(256, 10)\n"
+        "        nn.init.zeros_(self.hidden.weight)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.out(F.relu(self.hidden(x)))\n"
+    )
+    use_instead = (
+        "import torch.nn as nn\n"
+        "import torch.nn.functional as F\n\n"
+        "class MLP(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.hidden = nn.Linear(784, 256)\n"
+        "        self.out = nn.Linear(256, 10)\n"
+        "        nn.init.kaiming_uniform_(self.hidden.weight, nonlinearity=\"relu\")\n\n"
+        "    def forward(self, x):\n"
+        "        return self.out(F.relu(self.hidden(x)))\n"
+    )
+
+    def __init__(self, ctx: FileContext, settings) -> None:
+        super().__init__(ctx, settings)
+        self._reported: set = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        ctx = self.ctx
+        sequence = visited_sequence(node, ctx)
+        if sequence is not None:
+            layers = [origin(layer) for layer in sequence.values]
+            dense = [is_dense(layer, ctx.resolver) for layer in layers]
+            for i, layer in enumerate(layers):
+                if dense[i] and any(dense[i + 1:]):
+                    self._check(layer)
+            return
+        fed = self._fed_input(node)
+        if fed is None:
+            return
+        before = ctx.activations.output(Value(fed, ctx.here()))
+        if before is not None and before.layer is not None:
+            self._check(before.layer)
+
+    def _fed_input(self, node: cst.Call) -> Optional[cst.BaseExpression]:
+        """The input of a dense layer applied here: `Dense(...)(h)`, `self.fc2(h)`,
+        `tf.matmul(h, W)`, `tf.layers.dense(h, n)`."""
+        ctx = self.ctx
+        if ctx.match(node.func, tensorflow.MATMUL | frozenset(tensorflow.LAYER_UNITS)):
+            return operand(node)
+        if ctx.qualified_names(node.func) or not node.args or node.args[0].keyword is not None:
+            return None
+        made = origin(ctx.value(node.func))
+        if isinstance(made.node, cst.Call) and is_dense(made, ctx.resolver):
+            return node.args[0].value
+        return None
+
+    def _check(self, layer: Value) -> None:
+        initializer = self._constant_initializer(layer)
+        if initializer is None or id(initializer.node) in self._reported:
+            return
+        self._reported.add(id(initializer.node))
+        self.report(
+            initializer.node,
+            f"{shown(initializer.node, self.ctx)} gives every unit of a hidden layer the same weights, so the "
+            "units stay identical and learn the same thing; use a random initialiser (Glorot or He).",
+            statement=initializer.where.order,
+        )
+
+    def _constant_initializer(self, layer: Value) -> Optional[Value]:
+        """Where the layer's weights are set to a constant, if they are."""
+        ctx = self.ctx
+        call = layer.node
+        if not isinstance(call, cst.Call):
+            return None
+        for name in ctx.qualified_names(call.func, layer.where):
+            if name in keras.LAYER_UNITS:
+                return self._constant(argument(call, keras.KERNEL_INITIALIZER), layer)
+            if name in tensorflow.LAYER_KERNEL_INITIALIZERS:
+                return self._constant(argument(call, tensorflow.LAYER_KERNEL_INITIALIZERS[name]), layer)
+            if name in tensorflow.MATMUL:
+                weights = argument(call, Param("b", 1))
+                return self._constant_variable(Value(weights, layer.where)) if weights is not None else None
+            if name in torch.LINEAR_MODULES:
+                return _torch_constant_inits(ctx).get(id(call))
+        return None
+
+    def _constant(self, expr: Optional[cst.BaseExpression], layer: Value) -> Optional[Value]:
+        """`"zeros"`, `Zeros()`, `tf.zeros_initializer()`: a constant initializer argument."""
+        if expr is None:
+            return None
+        ctx = self.ctx
+        made = origin(Value(expr, layer.where))
+        node = made.node
+        if isinstance(node, cst.SimpleString):
+            text = node.evaluated_value
+            return Value(expr, layer.where) if isinstance(text, str) and text.lower() in keras.CONSTANT_INITIALIZER_STRINGS else None
+        if isinstance(node, cst.Call) and ctx.match(
+            node.func, keras.CONSTANT_INITIALIZERS | tensorflow.CONSTANT_INITIALIZERS, made.where
+        ):
+            return Value(expr, layer.where)
+        return None
+
+    def _constant_variable(self, weights: Value) -> Optional[Value]:
+        """`tf.Variable(tf.zeros([a, b]))`, `tf.get_variable("w", [a, b], initializer=tf.zeros_initializer())`."""
+        ctx = self.ctx
+        made = origin(weights)
+        call = made.node
+        if not isinstance(call, cst.Call):
+            return None
+        if ctx.match(call.func, tensorflow.SHAPED_VARIABLES, made.where):
+            return self._constant(argument(call, tensorflow.GET_VARIABLE_INITIALIZER), made)
+        if not ctx.match(call.func, tensorflow.VARIABLE, made.where) or not call.args:
+            return None
+        initial = origin(Value(call.args[0].value, made.where))
+        name = isinstance(initial.node, cst.Call) and ctx.match(
+            initial.node.func, tensorflow.CONSTANT_INITIAL_VALUES, initial.where
+        )
+        if not name:
+            return None
+        shape = argument(initial.node, tensorflow.CONSTANT_INITIAL_VALUES[name])
+        if not isinstance(shape, (cst.List, cst.Tuple)) or len(shape.elements) < 2:
+            return None  # biases, and shapes that cannot be seen
+        return initial
+
+
+def _torch_constant_inits(ctx: FileContext) -> Dict[int, Value]:
+    """For each module constructor (by id), the call that sets its weight to a constant:
+    `nn.init.zeros_(self.fc.weight)`, `nn.init.constant_(fc.weight, 0.5)`, `fc.weight.data.fill_(0)`."""
+    found = ctx.memo.get("torch_constant_inits")
+    if found is not None:
+        return found
+    found = ctx.memo["torch_constant_inits"] = {}
+    if not ctx.uses_torch:
+        return found
+    for call, where in module_calls(ctx):
+        func = call.func
+        if ctx.match(func, torch.CONSTANT_INIT_FUNCTIONS, where):
+            target = operand(call)
+        elif isinstance(func, cst.Attribute) and func.attr.value in torch.CONSTANT_FILL_METHODS \
+                and not ctx.qualified_names(func, where):
+            target = func.value
+        else:
+            continue
+        module = _weight_owner(target)
+        if module is None:
+            continue
+        made = origin(Value(module, where))
+        if isinstance(made.node, cst.Call):
+            found.setdefault(id(made.node), Value(call, where))
+    return found
+
+
+def _weight_owner(target: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
+    """`self.fc` in `self.fc.weight` or `self.fc.weight.data`."""
+    if isinstance(target, cst.Attribute) and target.attr.value == "data":
+        target = target.value
+    if isinstance(target, cst.Attribute) and target.attr.value in _WEIGHT_ATTRIBUTES:
+        return target.value
+    return None
