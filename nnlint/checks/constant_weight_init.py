@@ -17,6 +17,7 @@ from nnlint.frameworks.params import Param
 from nnlint.rule import Rule, Severity
 
 _WEIGHT_ATTRIBUTES = ("weight",)
+_MAX_UNIT_WISE = 4
 
 
 class ConstantWeightInit(Rule):
@@ -87,9 +88,9 @@ class ConstantWeightInit(Rule):
         fed = self._fed_input(node)
         if fed is None:
             return
-        before = ctx.activations.output(Value(fed, ctx.here()))
-        if before is not None and before.layer is not None:
-            self._check(before.layer)
+        layer = self._producer(Value(fed, ctx.here()))
+        if layer is not None:
+            self._check(layer)
 
     def _fed_input(self, node: cst.Call) -> Optional[cst.BaseExpression]:
         """The input of a dense layer applied here: `Dense(...)(h)`, `self.fc2(h)`,
@@ -102,6 +103,26 @@ class ConstantWeightInit(Rule):
         made = origin(ctx.value(node.func))
         if isinstance(made.node, cst.Call) and is_dense(made, ctx.resolver):
             return node.args[0].value
+        return None
+
+    def _producer(self, value: Value) -> Optional[Value]:
+        """The weight layer whose output reaches `value`, through unit-wise layers
+        (dropout, normalization) in between."""
+        ctx = self.ctx
+        for _ in range(_MAX_UNIT_WISE):
+            before = ctx.activations.output(value)
+            if before is not None:
+                return before.layer
+            made = origin(value)
+            call = made.node
+            if not isinstance(call, cst.Call) or not call.args or call.args[0].keyword is not None:
+                return None
+            layer = origin(Value(call.func, made.where))
+            if not (isinstance(layer.node, cst.Call) and ctx.match(
+                layer.node.func, keras.UNIT_WISE_LAYERS | torch.UNIT_WISE_LAYERS, layer.where
+            )):
+                return None
+            value = Value(call.args[0].value, made.where)
         return None
 
     def _check(self, layer: Value) -> None:

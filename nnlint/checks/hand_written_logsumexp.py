@@ -79,8 +79,8 @@ class HandWrittenLogsumexp(Rule):
         exp_argument, fused = found
         exponentials = origin(exp_argument)
         x = _exp_operand(exponentials, ctx)
-        if x is None or isinstance(x, cst.BinaryOperation) and isinstance(x.operator, cst.Subtract):
-            return
+        if x is None or _subtracts(origin(Value(x, exponentials.where)).node):
+            return  # `exp(x - x.max())`: stabilised by hand
         direct = summed is total.node and exp_argument.node is exponentials.node
         replacement = fused.call(x, ctx) if direct and fused is not None else None
         fix = None
@@ -150,6 +150,10 @@ def _exp_operand(value: Value, ctx: FileContext) -> Optional[cst.BaseExpression]
             and not ctx.qualified_names(func):
         return func.value
     return None
+
+
+def _subtracts(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Subtract)
 
 
 def _rewritable(args: Sequence[cst.Arg]) -> bool:

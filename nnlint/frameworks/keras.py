@@ -221,6 +221,13 @@ CONSTANT_INITIALIZERS: FrozenSet[str] = frozenset(
     f"keras.initializers.{name}" for name in ("Zeros", "Ones", "Constant", "zeros", "ones", "constant")
 )
 CONSTANT_INITIALIZER_STRINGS: FrozenSet[str] = frozenset({"zeros", "zero", "ones", "one", "constant"})
+# Layers that keep each unit separate (no mixing across units), so a constant layer before them
+# still feeds identical units to the next layer.
+UNIT_WISE_LAYERS: FrozenSet[str] = frozenset(
+    f"keras.layers.{name}" for name in (
+        "Dropout", "BatchNormalization", "LayerNormalization", "GaussianNoise", "AlphaDropout", "Activation",
+    )
+)
 KERNEL_INITIALIZER = Param("kernel_initializer")
 
 # -- Labels (NN303) -------------------------------------------------------------------------------

@@ -240,6 +240,9 @@ LOGSUMEXP_BESIDE_SUM = "logsumexp"
 CONSTANT_INIT_FUNCTIONS: FrozenSet[str] = frozenset({
     "torch.nn.init.zeros_", "torch.nn.init.ones_", "torch.nn.init.constant_", "torch.nn.init.constant",
 })
+UNIT_WISE_LAYERS: FrozenSet[str] = frozenset(
+    f"torch.nn.{name}" for name in ("Dropout", "BatchNorm1d", "LayerNorm", "Identity", "AlphaDropout")
+)
 CONSTANT_FILL_METHODS: FrozenSet[str] = frozenset({"fill_", "zero_"})
 
 # -- Labels (NN303) -------------------------------------------------------------------------------
