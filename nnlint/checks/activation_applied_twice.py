@@ -93,15 +93,11 @@ class ActivationAppliedTwice(OutputRule):
         return kind, node.args[0].value
 
     def _report(self, layer: Value, kind: str, first: cst.CSTNode) -> None:
-        if id(layer.node) in self._reported:
-            return
-        self._reported.add(id(layer.node))
-        self.report(
-            layer.node,
+        squashed = "uniform" if kind == SOFTMAX else "0.5-0.73"
+        self.report_once(
+            layer,
             f"{shown(layer.node, self.ctx)} applies {kind} to the output of {shown(first, self.ctx)}, which "
-            f"already applied it, so the result is squashed towards {'uniform' if kind == SOFTMAX else '0.5-0.73'}; "
-            "apply it once.",
-            statement=layer.where.order,
+            f"already applied it, so the result is squashed towards {squashed}; apply it once.",
         )
 
 

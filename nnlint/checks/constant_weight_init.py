@@ -11,16 +11,16 @@ from nnlint.analysis.context import FileContext
 from nnlint.analysis.dataflow import Value, origin
 from nnlint.analysis.model_structure import is_dense
 from nnlint.analysis.statements import module_calls
-from nnlint.checks.output_loss import shown, visited_sequence
+from nnlint.checks.output_loss import OutputRule, shown, visited_sequence
 from nnlint.frameworks import keras, tensorflow, torch
 from nnlint.frameworks.params import Param
-from nnlint.rule import Rule, Severity
+from nnlint.rule import Severity
 
 _WEIGHT_ATTRIBUTES = ("weight",)
 _MAX_UNIT_WISE = 4
 
 
-class ConstantWeightInit(Rule):
+class ConstantWeightInit(OutputRule):
     code = "NN405"
     name = "constant-weight-init"
     severity = Severity.WARNING
@@ -70,10 +70,6 @@ class ConstantWeightInit(Rule):
         "    def forward(self, x):\n"
         "        return self.out(F.relu(self.hidden(x)))\n"
     )
-
-    def __init__(self, ctx: FileContext, settings) -> None:
-        super().__init__(ctx, settings)
-        self._reported: set = set()
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
@@ -127,15 +123,12 @@ class ConstantWeightInit(Rule):
 
     def _check(self, layer: Value) -> None:
         initializer = self._constant_initializer(layer)
-        if initializer is None or id(initializer.node) in self._reported:
-            return
-        self._reported.add(id(initializer.node))
-        self.report(
-            initializer.node,
-            f"{shown(initializer.node, self.ctx)} gives every unit of a hidden layer the same weights, so the "
-            "units stay identical and learn the same thing; use a random initialiser (Glorot or He).",
-            statement=initializer.where.order,
-        )
+        if initializer is not None:
+            self.report_once(
+                initializer,
+                f"{shown(initializer.node, self.ctx)} gives every unit of a hidden layer the same weights, so "
+                "the units stay identical and learn the same thing; use a random initialiser (Glorot or He).",
+            )
 
     def _constant_initializer(self, layer: Value) -> Optional[Value]:
         """Where the layer's weights are set to a constant, if they are."""

@@ -77,13 +77,9 @@ class MissingNonlinearity(OutputRule):
         return name is None or argument(layer.node, keras.LAYERS_WITH_ACTIVATION[name]) is None
 
     def _report_layer(self, first: Value, second: Value) -> None:
-        if id(first.node) in self._reported:
-            return
-        self._reported.add(id(first.node))
         ctx = self.ctx
-        self.report(
-            first.node,
+        self.report_once(
+            first,
             f"{shown(first.node, ctx)} has no activation and feeds {shown(second.node, ctx)} directly, so the "
             "two collapse into one linear map; add an activation (such as ReLU) between them.",
-            statement=first.where.order,
         )

@@ -8,7 +8,7 @@ and reports it once however many losses see it.
 
 from __future__ import annotations
 
-from typing import Optional, Set
+from typing import Any, Dict, Optional, Set
 
 import libcst as cst
 
@@ -82,15 +82,18 @@ def visited_sequence(node: cst.Call, ctx: FileContext) -> Optional[Layers]:
 
 
 class OutputRule(Rule):
-    """A rule that reports each output site once."""
+    """A rule about model layers, which reports each node once however many paths reach it."""
 
-    def __init__(self, ctx: FileContext, settings) -> None:
+    def __init__(self, ctx: FileContext, settings: Dict[str, Any]) -> None:
         super().__init__(ctx, settings)
         self._reported: Set[int] = set()
 
     def report_site(self, output: Output, message: str) -> None:
-        site = output.site
-        if id(site.node) in self._reported:
+        self.report_once(output.site, message)
+
+    def report_once(self, value: Value, message: str) -> None:
+        """Report a node found by dataflow, in the statement it belongs to."""
+        if id(value.node) in self._reported:
             return
-        self._reported.add(id(site.node))
-        self.report(site.node, message, statement=site.where.order)
+        self._reported.add(id(value.node))
+        self.report(value.node, message, statement=value.where.order)
