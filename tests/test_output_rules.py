@@ -426,6 +426,8 @@ def test_outputs_unpacked_from_a_forward_that_returns_a_tuple_and_self_call():
     auxiliary_loss = nn.CrossEntropyLoss()
     validity, label = D(images)
     loss = auxiliary_loss(label, labels)
+    also = auxiliary_loss(D(images)[1], labels)
+    adversarial = nn.BCEWithLogitsLoss()(D(images)[0], real)
     class Lit(pl.LightningModule):
         def __init__(self):
             super().__init__()

@@ -81,6 +81,10 @@ class Activations:
             return replace(inner, site=value) if inner is not None and inner.kind == SIGMOID else None
         if isinstance(node, cst.Name):
             return self._unpacked_output(value, depth)
+        position = _constant_index(node)
+        if position is not None and depth < _MAX_CALL_DEPTH:
+            # `model(x)[0]` of a forward that returns a tuple
+            return self._element_output(origin(Value(node.value, value.where)), position, depth)
         product = self._biased_product(value)
         if product is not None:
             return Output(LINEAR, value, product)
@@ -140,7 +144,10 @@ class Activations:
         if found is None or len(found[1]) != 1 or depth >= _MAX_CALL_DEPTH:
             return None
         rhs, (position,) = found
-        call = origin(rhs)
+        return self._element_output(origin(rhs), position, depth)
+
+    def _element_output(self, call: Value, position: int, depth: int) -> Optional[Output]:
+        """The output at `position` of the tuple a call of this module's code returns."""
         if not isinstance(call.node, cst.Call) or self._resolver.qualified_names(call.node.func, call.where):
             return None
         function = self._called_function(call)
@@ -296,6 +303,16 @@ def _agreeing(outputs: List[Optional[Output]]) -> Optional[Output]:
     if not outputs or any(o is None for o in outputs) or len({o.kind for o in outputs}) != 1:
         return None
     return outputs[0]
+
+
+def _constant_index(node: cst.BaseExpression) -> Optional[int]:
+    """`i` of `t[i]` for a non-negative integer literal."""
+    if not isinstance(node, cst.Subscript) or len(node.slice) != 1:
+        return None
+    index = node.slice[0].slice
+    if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer):
+        return int(index.value.value)
+    return None
 
 
 def _single(expr: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
