@@ -233,3 +233,27 @@ def test_nn405_tf1_variables():
     g = tf.nn.sigmoid(tf.matmul(x, V))
     y2 = tf.layers.dense(g, 10)
     """)
+
+
+def test_models_moved_to_a_device_wrapped_or_returned_through_branches_and_reshapes():
+    check("""
+    import torch
+    import torch.nn as nn
+    device = torch.device("cuda")
+    D = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1), nn.Sigmoid())  # expect: NN107
+    D = D.to(device)
+    class Judge(nn.Module):
+        def __init__(self, gpus):
+            super().__init__()
+            self.gpus = gpus
+            self.body = nn.Sequential(nn.Linear(20, 10), nn.ReLU(), nn.Linear(10, 1), nn.Sigmoid())  # expect: NN107
+        def forward(self, x):
+            if self.gpus > 1:
+                score = nn.parallel.data_parallel(self.body, x, range(self.gpus))
+            else:
+                score = self.body(x)
+            return score.view(-1, 1).squeeze(1)
+    judge = nn.DataParallel(Judge(2)).cuda()
+    criterion = nn.BCELoss()
+    loss = criterion(D(images), real) + criterion(judge(x), y)
+    """)

@@ -23,10 +23,11 @@ import libcst as cst
 
 from nnlint import frameworks
 from nnlint.analysis.arguments import argument, operand
-from nnlint.analysis.dataflow import Value, history, origin, unpacked
+from nnlint.analysis.dataflow import Value, assignments, history, origin, unpacked
 from nnlint.analysis.definitions import local_definition
 from nnlint.analysis.model_structure import Layers, sequential_layers
 from nnlint.analysis.names import NameResolver, Where, visible_bindings
+from nnlint.analysis.rearrangements import rearranged_from
 from nnlint.analysis.scopes import CLASS, DEF, Binding, Scope, ScopeIndex
 from nnlint.analysis.statements import conditional_blocks
 from nnlint.frameworks import keras, tensorflow, torch
@@ -35,6 +36,7 @@ from nnlint.frameworks import keras, tensorflow, torch
 _MAX_CALL_DEPTH = 3
 # The method that runs when a module/model instance is called.
 _CALL_METHODS = ("forward", "call")
+_SAME_MODULE_METHODS = torch.SAME_MODULE_METHODS | frozenset({"train", "eval"})
 
 SOFTMAX = "softmax"
 SIGMOID = "sigmoid"
@@ -72,7 +74,7 @@ class Activations:
         functions, methods and modules this module defines)."""
         settled = self._settled_origin(value)
         if settled is None:
-            return None
+            return self._branches_output(value, depth)
         value = settled
         node = value.node
         if _is_one_minus(node):
@@ -103,17 +105,20 @@ class Activations:
                 return Output(kind, value, value, configured=True) if kind is not None else None
             if name in tensorflow.MATMUL or name in tensorflow.XW_PLUS_B:
                 return Output(LINEAR, value, value)
+        if names & torch.DATA_PARALLEL_CALL and len(node.args) >= 2:
+            return self.model_output(Value(node.args[0].value, value.where), depth)
         if names:
             return None
         func = node.func
         if self._uses_torch and isinstance(func, cst.Attribute) and func.attr.value in torch.ACTIVATION_METHODS:
             kind = torch.ACTIVATION_METHODS[func.attr.value]
             return Output(kind, value, self.weight_layer(Value(func.value, value.where)))
-        if isinstance(origin(Value(func, value.where)).node, cst.Call):
+        callee = self._unwrapped(origin(Value(func, value.where)))
+        if isinstance(callee.node, cst.Call):
             found = self.model_output(Value(func, value.where), depth)
             if found is None:
                 return None
-            if not found.configured and found.site.node is origin(Value(func, value.where)).node:
+            if not found.configured and found.site.node is callee.node:
                 # A module made elsewhere and called here (`self.act(h)`): the call is the site.
                 found = replace(found, site=value)
             if found.layer is None and found.kind != LINEAR and node.args:
@@ -130,7 +135,7 @@ class Activations:
         method = call.where.scope.enclosing_method()
         if isinstance(func, cst.Name) and method is not None and func.value == method.self_name:
             return self._call_method(method.class_scope)
-        made = origin(Value(func, call.where))
+        made = self._unwrapped(origin(Value(func, call.where)))
         if isinstance(made.node, cst.Call):
             instance_of = local_definition(made.node.func, made.where, CLASS, self._index)
             return self._call_method(instance_of) if instance_of is not None else None
@@ -160,6 +165,34 @@ class Activations:
                 return None
             outputs.append(self.output(Value(returned.node.elements[position].value, returned.where), depth + 1))
         return _agreeing(outputs)
+
+    def _unwrapped(self, made: Value) -> Value:
+        """The module behind `m.to(device)`, `m.cuda()`, `m.train()` and `nn.DataParallel(m)`."""
+        for _ in range(_MAX_CALL_DEPTH):
+            node = made.node
+            if not isinstance(node, cst.Call):
+                return made
+            func = node.func
+            names = self._resolver.qualified_names(func, made.where)
+            if names & torch.MODULE_WRAPPERS and node.args:
+                inner = node.args[0].value
+            elif not names and isinstance(func, cst.Attribute) and func.attr.value in _SAME_MODULE_METHODS:
+                inner = func.value
+            else:
+                return made
+            made = Value(inner, made.where) if isinstance(inner, cst.Call) else origin(Value(inner, made.where))
+        return made
+
+    def _branches_output(self, value: Value, depth: int) -> Optional[Output]:
+        """For a name assigned in several branches (`if multi_gpu: out = ... else: out = ...`):
+        the output all its assignments agree on."""
+        node = value.node
+        if not isinstance(node, cst.Name) or depth >= _MAX_CALL_DEPTH:
+            return None
+        choices = assignments(node, value.where)
+        if len(choices) < 2:
+            return None
+        return _agreeing([self.output(choice, depth + 1) for choice in choices])
 
     def _settled_origin(self, value: Value) -> Optional[Value]:
         """`origin(value)`, or None when an assignment on the way may not have run
@@ -191,6 +224,10 @@ class Activations:
         steps = list(history(model))
         made = steps[-1]
         holder = steps[-2] if len(steps) > 1 else None
+        unwrapped = self._unwrapped(made)
+        if unwrapped is not made:
+            # `model = Net().to(device)`, `D = D.cuda()`, `nn.DataParallel(net)`
+            return self.model_output(unwrapped, depth) if depth < _MAX_CALL_DEPTH else None
         node = made.node
         if not isinstance(node, cst.Call):
             return None
@@ -261,9 +298,23 @@ class Activations:
         if function is None or not function.returns:
             return None
         return _agreeing([
-            self.output(Value(r.value, Where(function, r.order)), depth + 1) if r.value is not None else None
+            self._returned_output(Value(r.value, Where(function, r.order)), depth) if r.value is not None else None
             for r in function.returns
         ])
+
+    def _returned_output(self, value: Value, depth: int) -> Optional[Output]:
+        """The output a `return` gives, also when it reshapes it first (`out.view(-1)`): a
+        model's output is its last activation however it is laid out."""
+        for _ in range(_MAX_CALL_DEPTH):
+            found = self.output(value, depth + 1)
+            if found is not None:
+                return found
+            settled = self._settled_origin(value)
+            step = rearranged_from(settled, self._resolver) if settled is not None else None
+            if step is None or isinstance(settled.node, cst.Subscript):
+                return None
+            value = step
+        return None
 
     def _call_method(self, class_scope: Scope) -> Optional[Scope]:
         for name in _CALL_METHODS:

@@ -95,7 +95,7 @@ def classify_argument(value: Value, ctx: FileContext) -> LogArgument:
                 return LogArgument(SOFTMAX, call, direct and call is node and current is value)
             if kind is not None:
                 return LogArgument(kind)
-            step = rearranged_from(current, ctx)
+            step = rearranged_from(current, ctx.resolver)
             if step is not None:
                 break
         if step is None:

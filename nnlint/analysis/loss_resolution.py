@@ -174,7 +174,7 @@ def prediction_output(value: Value, ctx: "FileContext") -> Optional[Output]:
         found = ctx.activations.output(value)
         if found is not None:
             return found
-        step = rearranged_from(origin(value), ctx)
+        step = rearranged_from(origin(value), ctx.resolver)
         if step is None:
             return None
         value = step

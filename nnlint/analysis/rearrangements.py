@@ -4,20 +4,18 @@ squeezed or cast is still a softmax output, which the log rules and the loss rul
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import libcst as cst
 
 from nnlint import frameworks
 from nnlint.analysis.arguments import operand
 from nnlint.analysis.dataflow import Value
+from nnlint.analysis.names import NameResolver
 from nnlint.frameworks import torch
 
-if TYPE_CHECKING:
-    from nnlint.analysis.context import FileContext
 
-
-def rearranged_from(value: Value, ctx: "FileContext") -> Optional[Value]:
+def rearranged_from(value: Value, resolver: NameResolver) -> Optional[Value]:
     """For `p[i]`, `p.view(-1)`, `tf.reshape(p, s)`: the value `p` they rearrange."""
     node = value.node
     if isinstance(node, cst.Subscript):
@@ -25,13 +23,14 @@ def rearranged_from(value: Value, ctx: "FileContext") -> Optional[Value]:
     if not isinstance(node, cst.Call):
         return None
     func = node.func
-    if ctx.match(func, frameworks.VALUE_PRESERVING, value.where):
+    names = resolver.qualified_names(func, value.where)
+    if names & frameworks.VALUE_PRESERVING:
         arg = operand(node)
         return Value(arg, value.where) if arg is not None else None
     if (
         isinstance(func, cst.Attribute)
         and func.attr.value in torch.VALUE_PRESERVING_METHODS
-        and not ctx.qualified_names(func, value.where)
+        and not names
     ):
         return Value(func.value, value.where)
     return None

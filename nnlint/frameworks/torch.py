@@ -215,6 +215,10 @@ LOSS_CLASSES: Dict[str, Loss] = {
 }
 SQUARED_ERRORS: FrozenSet[str] = frozenset({"torch.square", "torch.abs"})
 POW: FrozenSet[str] = frozenset({"torch.pow"})
+# `data_parallel(module, inputs, ...)` computes `module(inputs)`.
+DATA_PARALLEL_CALL: FrozenSet[str] = frozenset({
+    "torch.nn.parallel.data_parallel", "torch.nn.parallel.data_parallel.data_parallel",
+})
 # Modules whose output is a linear function of their input.
 LINEAR_MODULES: Dict[str, Param] = {
     "torch.nn.Linear": Param("out_features", 1),
