@@ -12,7 +12,7 @@ from typing import AbstractSet, Any, Collection, Dict, FrozenSet, Hashable, List
 import libcst as cst
 
 from nnlint.analysis.activations import Activations
-from nnlint.analysis.dataflow import Value
+from nnlint.analysis.dataflow import Value, origin
 from nnlint.analysis.names import NameResolver, Where, leaf
 from nnlint.analysis.scopes import Scope, ScopeIndex
 
@@ -54,6 +54,15 @@ class FileContext:
         """The ancestor `depth` levels above the node being visited."""
         index = len(self.stack) - 1 - depth
         return self.stack[index] if index >= 0 else None
+
+    def callee(self, call: cst.Call) -> Value:
+        """Where the callee of the call being visited was made (`nn.Softmax(1)` for
+        `self.sm(x)`): several rules ask it of every call, so it is followed once."""
+        key = ("callee", id(call))
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = origin(self.value(call.func))
+        return found
 
     # -- names -----------------------------------------------------------------------------
 

@@ -84,7 +84,7 @@ def _resolve(call: cst.Call, where: Where, ctx: "FileContext") -> Optional[LossU
             return _squared_error(call, where, ctx)
     if names:
         return None
-    made = origin(Value(func, where))
+    made = ctx.callee(call) if where == ctx.here() else origin(Value(func, where))
     if isinstance(made.node, cst.Call):
         loss = _loss_class(made, ctx)
         if loss is not None:

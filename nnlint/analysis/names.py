@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import FrozenSet, Iterable, List, Optional
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -109,9 +109,16 @@ class NameResolver:
 
     def __init__(self, module_scope: Scope) -> None:
         self._module_scope = module_scope
+        # Several rules ask about the same callee at the same place; the tree outlives the
+        # resolver, so node ids are stable keys.
+        self._answers: Dict[Tuple[int, int, int], FrozenSet[str]] = {}
 
     def qualified_names(self, expr: cst.BaseExpression, where: Where) -> FrozenSet[str]:
-        return self._resolve(expr, where, 0)
+        key = (id(expr), id(where.scope), where.order)
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = self._resolve(expr, where, 0)
+        return found
 
     def _resolve(self, expr: cst.BaseExpression, where: Where, depth: int) -> FrozenSet[str]:
         if depth > _MAX_ALIAS_DEPTH:

@@ -86,7 +86,7 @@ class ActivationAppliedTwice(OutputRule):
         if ctx.uses_torch and isinstance(func, cst.Attribute) and \
                 torch.ACTIVATION_METHODS.get(func.attr.value) in _TWICE:
             return torch.ACTIVATION_METHODS[func.attr.value], func.value
-        made = origin(ctx.value(func))
+        made = ctx.callee(node)
         kind = _activation_layer(made, ctx)
         if kind is None or not node.args or node.args[0].keyword is not None:
             return None

@@ -96,7 +96,7 @@ class ConstantWeightInit(OutputRule):
             return operand(node)
         if ctx.qualified_names(node.func) or not node.args or node.args[0].keyword is not None:
             return None
-        made = origin(ctx.value(node.func))
+        made = ctx.callee(node)
         if isinstance(made.node, cst.Call) and is_dense(made, ctx.resolver):
             return node.args[0].value
         return None

@@ -115,7 +115,7 @@ class SoftmaxOnSingleUnit(OutputRule):
                 and not ctx.qualified_names(func):
             dim = argument(node, frameworks.Param("dim", 0))
             return dim is not None and constants(ctx).value(dim, ctx.here()) == -1
-        made = origin(ctx.value(func))
+        made = ctx.callee(node)
         return isinstance(made.node, cst.Call) and self._constructed_over_last_axis(made)
 
     def _constructed_over_last_axis(self, layer: Value) -> bool:
