@@ -257,3 +257,30 @@ def test_models_moved_to_a_device_wrapped_or_returned_through_branches_and_resha
     criterion = nn.BCELoss()
     loss = criterion(D(images), real) + criterion(judge(x), y)
     """)
+
+
+def test_models_and_outputs_passed_to_helper_functions():
+    check("""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    decoder = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 50), nn.Sigmoid())  # expect: NN107
+    def recon_loss(recon, target):
+        return F.binary_cross_entropy(recon, target, reduction="sum")
+    loss = recon_loss(decoder(z), x)
+    class Matcher(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(12, 1)
+        def forward(self, a):
+            return torch.sigmoid(self.head(a))  # expect: NN107
+    def train(net, batches):
+        crit = nn.BCELoss()
+        for a, y in batches:
+            crit(net(a), y).backward()
+    train(Matcher(), data)
+    def evaluate(net, batches):
+        return [nn.BCELoss()(net(a), y) for a, y in batches]
+    evaluate(Matcher(), data)
+    evaluate(other_model, data)
+    """)

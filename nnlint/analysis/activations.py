@@ -17,7 +17,7 @@ Weight layers with no activation (`Dense(10)`, `nn.Linear`, `tf.matmul(h, W) + b
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, Hashable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -28,9 +28,10 @@ from nnlint.analysis.definitions import local_definition
 from nnlint.analysis.model_structure import Layers, sequential_layers
 from nnlint.analysis.names import NameResolver, Where, visible_bindings
 from nnlint.analysis.rearrangements import rearranged_from
-from nnlint.analysis.scopes import CLASS, DEF, Binding, Scope, ScopeIndex
-from nnlint.analysis.statements import conditional_blocks
+from nnlint.analysis.scopes import CLASS, DEF, PARAM, Binding, Scope, ScopeIndex
+from nnlint.analysis.statements import conditional_blocks, module_calls
 from nnlint.frameworks import keras, tensorflow, torch
+from nnlint.frameworks.params import Param
 
 # How many calls deep into functions of the module an answer may be looked for.
 _MAX_CALL_DEPTH = 3
@@ -58,9 +59,10 @@ class Output:
 
 
 class Activations:
-    def __init__(self, resolver: NameResolver, index: ScopeIndex, uses_torch: bool) -> None:
+    def __init__(self, resolver: NameResolver, index: ScopeIndex, memo: Dict[Hashable, Any], uses_torch: bool) -> None:
         self._resolver = resolver
         self._index = index
+        self._memo = memo
         self._uses_torch = uses_torch
         self._blocks: Dict[int, Dict[int, Tuple[int, ...]]] = {}
 
@@ -126,6 +128,8 @@ class Activations:
             return found
         if depth >= _MAX_CALL_DEPTH:
             return None
+        if isinstance(callee.node, cst.Name) and self._is_parameter(callee):
+            return self.model_output(callee, depth)  # `net(x)` in `def train(net, ...)`
         return self._returned(self._called_function(Value(node, value.where)), depth)
 
     def _called_function(self, call: Value) -> Optional[Scope]:
@@ -145,6 +149,8 @@ class Activations:
         """`out, aux = model(x)`: the output of the element of the tuple every `return` of the
         called function gives."""
         bindings = visible_bindings(value.node.value, value.where)
+        if self._is_parameter(value):
+            return _agreeing([self.output(v, depth + 1) for v in self._passed(bindings[0], depth)])
         found = unpacked(bindings[0], self._index) if len(bindings) == 1 else None
         if found is None or len(found[1]) != 1 or depth >= _MAX_CALL_DEPTH:
             return None
@@ -165,6 +171,36 @@ class Activations:
                 return None
             outputs.append(self.output(Value(returned.node.elements[position].value, returned.where), depth + 1))
         return _agreeing(outputs)
+
+    @staticmethod
+    def _is_parameter(value: Value) -> bool:
+        """A parameter of a plain function (not a method's `self`)."""
+        bindings = visible_bindings(value.node.value, value.where)
+        return len(bindings) == 1 and bindings[0].kind == PARAM and bindings[0].scope.class_scope is None
+
+    def _passed(self, parameter: Binding, depth: int) -> List[Value]:
+        """The arguments this module's calls of a plain function pass for its parameter (empty
+        when it has none, or when one of them cannot be read)."""
+        function = parameter.scope
+        node = function.node
+        if depth >= _MAX_CALL_DEPTH or not isinstance(node, cst.FunctionDef) or function.class_scope is not None:
+            return []
+        params = [*node.params.posonly_params, *node.params.params]
+        names = [p.name.value for p in params]
+        if parameter.name not in names:
+            return []
+        param = Param(parameter.name, names.index(parameter.name))
+        passed = []
+        for call, where in module_calls(self._index, self._memo):
+            if isinstance(call.func, cst.Name) and call.func.value == node.name.value and \
+                    local_definition(call.func, where, DEF, self._index) is function:
+                if any(a.star for a in call.args):
+                    return []
+                arg = argument(call, param)
+                if arg is None:
+                    return []
+                passed.append(Value(arg, where))
+        return passed
 
     def _unwrapped(self, made: Value) -> Value:
         """The module behind `m.to(device)`, `m.cuda()`, `m.train()` and `nn.DataParallel(m)`."""
@@ -224,6 +260,12 @@ class Activations:
         steps = list(history(model))
         made = steps[-1]
         holder = steps[-2] if len(steps) > 1 else None
+        if isinstance(made.node, cst.Name):
+            # `def train(net, ...)`: the models its callers pass
+            if not self._is_parameter(made):
+                return None
+            parameter = visible_bindings(made.node.value, made.where)[0]
+            return _agreeing([self.model_output(v, depth + 1) for v in self._passed(parameter, depth)])
         unwrapped = self._unwrapped(made)
         if unwrapped is not made:
             # `model = Net().to(device)`, `D = D.cuda()`, `nn.DataParallel(net)`

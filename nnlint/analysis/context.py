@@ -33,10 +33,10 @@ class FileContext:
         self.selected = selected
         self.imported_roots = frozenset(index.imported_roots())
         self.uses_torch = "torch" in self.imported_roots
-        self.activations = Activations(resolver, index, uses_torch=self.uses_torch)
         self.stack: List[cst.CSTNode] = []
         # Facts several rules ask about the same node, computed once (see analysis/logs.py).
         self.memo: Dict[Hashable, Any] = {}
+        self.activations = Activations(resolver, index, self.memo, uses_torch=self.uses_torch)
         self.scope: Scope = index.module_scope
         self._aliases: Optional[Dict[str, str]] = None
         self.order: int = 0

@@ -233,7 +233,7 @@ class _Follower:
         if not isinstance(function, cst.FunctionDef) or binding.name != "labels":
             return None
         ctx = self._ctx
-        calls = module_calls(ctx)
+        calls = module_calls(ctx.index, ctx.memo)
         given = any(
             ctx.match(call.func, tensorflow.ESTIMATORS, where)
             and isinstance(fn := argument(call, tensorflow.ESTIMATOR_MODEL_FN), cst.Name)
@@ -259,7 +259,7 @@ def _fed_values(ctx: "FileContext") -> Dict[int, List[Value]]:
     found = ctx.memo.get("fed_values")
     if found is None:
         found = ctx.memo["fed_values"] = {}
-        for call, where in module_calls(ctx):
+        for call, where in module_calls(ctx.index, ctx.memo):
             for arg in call.args:
                 if not isinstance(arg.value, cst.Dict):
                     continue

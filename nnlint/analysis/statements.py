@@ -6,16 +6,13 @@ questions are rare, so they read the statements of one scope (or, rarely, of the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Dict, Hashable, Iterator, List, Sequence, Tuple
 
 import libcst as cst
 
 from nnlint.analysis.names import Where
 from nnlint.analysis.scopes import Scope, ScopeIndex
 from nnlint.analysis.tree import children, subtree
-
-if TYPE_CHECKING:
-    from nnlint.analysis.context import FileContext
 
 _COMPOUND = (cst.If, cst.For, cst.While, cst.Try, cst.With)
 _CONDITIONAL = (cst.If, cst.For, cst.While, cst.Try)
@@ -43,13 +40,14 @@ def module_statements(index: ScopeIndex) -> Iterator[Tuple[cst.CSTNode, Where]]:
             yield statement, Where(scope, order)
 
 
-def module_calls(ctx: "FileContext") -> List[Tuple[cst.Call, Where]]:
-    """Every call in the module's simple statements, found once per file when first asked."""
-    found = ctx.memo.get("module_calls")
+def module_calls(index: ScopeIndex, memo: Dict[Hashable, Any]) -> List[Tuple[cst.Call, Where]]:
+    """Every call in the module's simple statements, found once per file (kept in the file's
+    `memo`) when first asked."""
+    found = memo.get("module_calls")
     if found is None:
-        found = ctx.memo["module_calls"] = [
+        found = memo["module_calls"] = [
             (node, where)
-            for statement, where in module_statements(ctx.index)
+            for statement, where in module_statements(index)
             for node in subtree(statement)
             if isinstance(node, cst.Call)
         ]

@@ -196,7 +196,7 @@ def _torch_constant_inits(ctx: FileContext) -> Dict[int, Value]:
     found = ctx.memo["torch_constant_inits"] = {}
     if not ctx.uses_torch:
         return found
-    for call, where in module_calls(ctx):
+    for call, where in module_calls(ctx.index, ctx.memo):
         func = call.func
         if ctx.match(func, torch.CONSTANT_INIT_FUNCTIONS, where):
             target = operand(call)
