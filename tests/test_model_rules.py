@@ -284,3 +284,34 @@ def test_models_and_outputs_passed_to_helper_functions():
     evaluate(Matcher(), data)
     evaluate(other_model, data)
     """)
+
+
+def test_nn405_initialisation_by_layer_type_in_a_modules_loop_or_apply():
+    check("""
+    import torch.nn as nn
+    import torch.nn.functional as F
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(784, 256)
+            self.bn = nn.BatchNorm1d(256)
+            self.fc2 = nn.Linear(256, 10)
+            for m in self.modules():
+                if isinstance(m, nn.Linear):
+                    nn.init.constant_(m.weight, 0.0)  # expect: NN405
+                    nn.init.zeros_(m.bias)
+                elif isinstance(m, nn.BatchNorm1d):
+                    nn.init.constant_(m.weight, 1)
+        def forward(self, x):
+            return self.fc2(F.relu(self.bn(self.fc1(x))))
+    def zero_weights(m):
+        if isinstance(m, nn.Linear):
+            m.weight.data.fill_(0)  # expect: NN405
+    def xavier(m):
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+    net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+    net.apply(zero_weights)
+    net.apply(xavier)
+    out = net(x)
+    """)

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import libcst as cst
 
 from nnlint.analysis.arguments import argument, operand
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.dataflow import Value, origin
-from nnlint.analysis.model_structure import is_dense
+from nnlint.analysis.definitions import local_definition
+from nnlint.analysis.model_structure import is_dense, sequential_layers
+from nnlint.analysis.names import Where, visible_bindings
+from nnlint.analysis.scopes import CLASS, LOOP, PARAM
+from nnlint.analysis.tree import subtree
 from nnlint.analysis.statements import module_calls
 from nnlint.checks.output_loss import OutputRule, shown, visited_sequence
+from nnlint import frameworks
 from nnlint.frameworks import keras, tensorflow, torch
 from nnlint.frameworks.params import Param
 from nnlint.rule import Severity
 
 _WEIGHT_ATTRIBUTES = ("weight",)
 _MAX_UNIT_WISE = 4
+# Methods that iterate over a model's modules.
+_MODULE_WALKS = frozenset({"modules", "children", "named_modules", "named_children"})
 
 
 class ConstantWeightInit(OutputRule):
@@ -107,8 +114,15 @@ class ConstantWeightInit(OutputRule):
         ctx = self.ctx
         for _ in range(_MAX_UNIT_WISE):
             before = ctx.activations.output(value)
-            if before is not None:
+            if before is not None and before.layer is not None:
                 return before.layer
+            if before is not None:
+                # An activation of something not a dense layer: look through what it activates.
+                site = before.site.node
+                if not (isinstance(site, cst.Call) and site.args and site.args[0].keyword is None):
+                    return None
+                value = Value(site.args[0].value, before.site.where)
+                continue
             made = origin(value)
             call = made.node
             if not isinstance(call, cst.Call) or not call.args or call.args[0].keyword is not None:
@@ -211,7 +225,86 @@ def _torch_constant_inits(ctx: FileContext) -> Dict[int, Value]:
         made = origin(Value(module, where))
         if isinstance(made.node, cst.Call):
             found.setdefault(id(made.node), Value(call, where))
+        elif isinstance(module, cst.Name):
+            for layer in _layers_initialised_by_type(module, where, ctx):
+                found.setdefault(id(layer), Value(call, where))
     return found
+
+
+def _layers_initialised_by_type(module: cst.Name, where: Where, ctx: FileContext) -> List[cst.Call]:
+    """`for m in self.modules(): if isinstance(m, nn.Linear): init(m.weight)`, and the same in a
+    function given to `model.apply(fn)`: the dense layer constructors of the model it visits."""
+    bindings = visible_bindings(module.value, where)
+    if len(bindings) != 1 or not _guarded_by_dense_isinstance(module.value, where, ctx):
+        return []
+    binding = bindings[0]
+    models: List[Value] = []
+    if binding.kind == LOOP:
+        loop = ctx.index.statements[binding.order]
+        walked = loop.iter if isinstance(loop, cst.For) else None
+        if isinstance(walked, cst.Call) and isinstance(walked.func, cst.Attribute) \
+                and walked.func.attr.value in _MODULE_WALKS:
+            models.append(Value(walked.func.value, Where(binding.scope, binding.order)))
+    elif binding.kind == PARAM and isinstance(binding.scope.node, cst.FunctionDef):
+        name = binding.scope.node.name.value
+        for call, call_where in module_calls(ctx.index, ctx.memo):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "apply" and len(call.args) == 1 \
+                    and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == name:
+                models.append(Value(func.value, call_where))
+    return [layer for model in models for layer in _dense_layers_of(model, ctx)]
+
+
+def _guarded_by_dense_isinstance(name: str, where: Where, ctx: FileContext) -> bool:
+    """The statement at `where` is inside `if isinstance(name, <dense layer classes>):`."""
+    statement = ctx.index.statements[where.order] if 0 < where.order < len(ctx.index.statements) else None
+    for node in ctx.index.statements:
+        if not isinstance(node, cst.If) or not _is_dense_isinstance(node.test, name, where, ctx):
+            continue
+        if statement is not None and any(inner is statement for inner in subtree(node.body)):
+            return True
+    return False
+
+
+def _is_dense_isinstance(test: cst.BaseExpression, name: str, where: Where, ctx: FileContext) -> bool:
+    if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance"
+            and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name)
+            and test.args[0].value.value == name):
+        return False
+    kinds = test.args[1].value
+    classes = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+    return all(ctx.match(c, torch.LINEAR_MODULES, where) for c in classes)
+
+
+def _dense_layers_of(model: Value, ctx: FileContext) -> List[cst.Call]:
+    """The `nn.Linear` constructors of `self` (its attributes), of an instance of a class of
+    this module, or of an `nn.Sequential`."""
+    method = model.where.scope.enclosing_method()
+    node = model.node
+    if method is not None and isinstance(node, cst.Name) and node.value == method.self_name:
+        class_scope = method.class_scope
+    else:
+        made = origin(model)
+        if not isinstance(made.node, cst.Call):
+            return []
+        if ctx.match(made.node.func, frameworks.SEQUENTIAL_CLASSES, made.where):
+            layers = sequential_layers(made, None, ctx.index, ctx.resolver).values
+            return [layer.node for layer in map(origin, layers) if _is_linear(layer, ctx)]
+        class_scope = local_definition(made.node.func, made.where, CLASS, ctx.index)
+        if class_scope is None:
+            return []
+    found = []
+    for bindings in class_scope.self_attributes.values():
+        for binding in bindings:
+            if binding.value is not None:
+                made = origin(Value(binding.value, Where(binding.scope, binding.order)))
+                if _is_linear(made, ctx):
+                    found.append(made.node)
+    return found
+
+
+def _is_linear(made: Value, ctx: FileContext) -> bool:
+    return isinstance(made.node, cst.Call) and ctx.match(made.node.func, torch.LINEAR_MODULES, made.where) is not None
 
 
 def _weight_owner(target: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
