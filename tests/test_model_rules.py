@@ -315,3 +315,22 @@ def test_nn405_initialisation_by_layer_type_in_a_modules_loop_or_apply():
     net.apply(xavier)
     out = net(x)
     """)
+
+
+def test_review_nn405_weight_through_a_local_and_reinitialised():
+    check("""
+    import torch.nn as nn
+    import torch.nn.functional as F
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(8, 8)
+            self.fc2 = nn.Linear(8, 8)
+            self.out = nn.Linear(8, 1)
+            w = self.fc1.weight
+            nn.init.constant_(w, 0.5)  # expect: NN405
+            nn.init.zeros_(self.fc2.weight)
+            nn.init.kaiming_normal_(self.fc2.weight)
+        def forward(self, x):
+            return self.out(F.relu(self.fc2(F.relu(self.fc1(x)))))
+    """)

@@ -478,3 +478,41 @@ def test_unreduced_squared_error_assigned_as_the_loss():
     train = tf.train.AdamOptimizer(1e-3).minimize(loss)
     diff = tf.square(y - tf.nn.relu(tf.matmul(x, W3)))
     """)
+
+
+# ============================================================================================
+# Found by reviewing the rules against the catalog
+
+
+def test_review_label_casts_keras_inputs_and_brier_classifiers():
+    check("""
+    import torch
+    import torch.nn.functional as F
+    import tensorflow as tf
+    from tensorflow import keras
+    from tensorflow.keras.utils import to_categorical
+    ok = F.cross_entropy(logits, F.one_hot(y, 10).to(torch.float32))
+    bad = F.cross_entropy(logits, F.one_hot(y, 10).to(device))  # expect: NN303
+    labels = tf.keras.Input(shape=(10,), dtype="float32")
+    sparse = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=scores)  # expect: NN303
+    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    y_train = to_categorical(y_train, 10)
+    brier = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    brier.compile(optimizer="sgd", loss="mean_squared_error")
+    brier.fit(x_train, y_train, epochs=5)
+    penalty = F.l1_loss(F.relu(torch.nn.Linear(8, 4)(x)), torch.zeros_like(x))
+    """)
+
+
+def test_review_nn104_relu_and_tanh_outputs_and_nn302_without_dim():
+    check("""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    a = nn.Sequential(nn.Linear(8, 5), nn.ReLU())  # expect: NN104
+    loss_a = F.nll_loss(a(x), y)
+    b = nn.Sequential(nn.Linear(8, 1), nn.Tanh())  # expect: NN104
+    loss_b = nn.BCELoss()(b(x), t)
+    c = nn.Sequential(nn.Linear(8, 1), nn.Softmax())  # expect: NN302
+    """)
+

@@ -42,6 +42,7 @@ _SAME_MODULE_METHODS = torch.SAME_MODULE_METHODS | frozenset({"train", "eval"})
 SOFTMAX = "softmax"
 SIGMOID = "sigmoid"
 RELU = "relu"
+TANH = "tanh"
 LINEAR = "linear"
 LOG_SOFTMAX = "log_softmax"
 

@@ -18,7 +18,8 @@ import libcst as cst
 
 from nnlint.analysis.arguments import argument, operand
 from nnlint.analysis.constants import constants
-from nnlint.analysis.dataflow import Value, assigned_value, origin, unpacked
+from nnlint.analysis.dataflow import Value, assigned_value, history, origin, unpacked
+from nnlint.analysis.model_structure import method_calls
 from nnlint.analysis.names import Where, visible_bindings
 from nnlint.analysis.scopes import PARAM, REBIND, Binding
 from nnlint.analysis.statements import module_calls
@@ -28,6 +29,7 @@ from nnlint.frameworks.params import Param
 
 if TYPE_CHECKING:
     from nnlint.analysis.context import FileContext
+    from nnlint.analysis.loss_resolution import LossUse
 
 _MAX_STEPS = 16
 _SPLITS = frozenset({"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"})
@@ -91,6 +93,9 @@ class _Follower:
                 return None
             method = node.func.attr.value
             receiver = Value(node.func.value, value.where)
+            if method in torch.CASTING_METHODS and _casts_to_float(node, value.where, ctx):
+                inner = self.encoding(receiver, depth + 1)
+                return replace(inner, integer_one_hot=False) if inner is not None else None
             if method in data_libraries.KEEPING_METHODS:
                 value = receiver
             elif method in torch.LONG_METHODS:
@@ -119,6 +124,8 @@ class _Follower:
             return Encoding(SPARSE, f"`{shown}`"), None
         if names & tensorflow.PLACEHOLDER:
             return self._placeholder(Value(call, value.where), depth), None
+        if names & keras.INPUT:
+            return self._keras_input(Value(call, value.where)), None
         if names & data_libraries.ARRAY_COPIES:
             copied = operand(call)
             return None, (Value(copied, value.where) if copied is not None else None)
@@ -226,6 +233,24 @@ class _Follower:
             return fed[0]
         return None
 
+    def _keras_input(self, made: Value) -> Optional[Encoding]:
+        """`keras.Input(shape=(10,))` (float by default) holds one-hot rows; an integer one of
+        shape `()` or `(1,)` holds class ids."""
+        ctx = self._ctx
+        shape = argument(made.node, keras.INPUT_SHAPE)
+        dtype = argument(made.node, keras.INPUT_DTYPE)
+        if not isinstance(shape, (cst.List, cst.Tuple)):
+            return None
+        dims = [e.value for e in shape.elements]
+        kind = "float" if dtype is None else _dtype_kind(dtype, made.where, ctx)
+        if kind == "float" and len(dims) == 1:
+            width = constants(ctx).value(dims[0], made.where)
+            if isinstance(width, int) and not isinstance(width, bool) and width > 1:
+                return Encoding(ONE_HOT, f"a float `Input` of shape `({width},)`")
+        if kind == "int" and (not dims or (len(dims) == 1 and constants(ctx).value(dims[0], made.where) == 1)):
+            return Encoding(SPARSE, "an integer `Input`")
+        return None
+
     def _estimator_labels(self, binding: Binding, depth: int) -> Optional[Encoding]:
         """`labels` of a `model_fn(features, labels, mode)` given to an Estimator: the `y=` of
         the module's `numpy_input_fn` calls, when they all agree."""
@@ -252,6 +277,47 @@ class _Follower:
         if found and all(f is not None for f in found) and len({f.kind for f in found}) == 1:
             return found[0]
         return None
+
+
+def _dtype_kind(dtype: cst.BaseExpression, where: Where, ctx: "FileContext") -> Optional[str]:
+    """"float" or "int" for a dtype given as a string (`"float32"`) or a framework dtype."""
+    if isinstance(dtype, cst.SimpleString) and isinstance(dtype.evaluated_value, str):
+        text = dtype.evaluated_value
+    else:
+        names = ctx.qualified_names(dtype, where)
+        text = next(iter(names)).rsplit(".", 1)[-1] if names else ""
+    if text.startswith(("float", "half", "double", "bfloat")):
+        return "float"
+    if text.startswith(("int", "uint", "long")):
+        return "int"
+    return None
+
+
+def _casts_to_float(call: cst.Call, where: Where, ctx: "FileContext") -> bool:
+    """`t.to(torch.float32)`, `t.to(dtype=torch.float)`, `t.type(torch.FloatTensor)`."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value != "dtype":
+            continue
+        if _dtype_kind(arg.value, where, ctx) == "float":
+            return True
+        if any(name in torch.FLOAT_TENSOR_TYPES for name in ctx.qualified_names(arg.value, where)):
+            return True
+    return False
+
+
+def labels_trained_with(use: LossUse, ctx: "FileContext") -> List[Value]:
+    """The labels a loss sees: a loss call's own, or for a compiled Keras model those its
+    `fit`/`train_on_batch` calls pass."""
+    if use.model is None:
+        return [use.labels] if use.labels is not None else []
+    found = []
+    for step in history(use.model):
+        if isinstance(step.node, (cst.Name, cst.Attribute)):
+            for call, where, _ in method_calls(step, keras.LABELLED_TRAINING, ctx.index):
+                labels = argument(call, keras.LABELLED_TRAINING[call.func.attr.value])
+                if labels is not None:
+                    found.append(Value(labels, where))
+    return found
 
 
 def _fed_values(ctx: "FileContext") -> Dict[int, List[Value]]:

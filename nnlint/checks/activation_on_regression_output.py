@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnlint import frameworks
 from nnlint.analysis.activations import RELU, SOFTMAX
+from nnlint.analysis.context import FileContext
+from nnlint.analysis.dataflow import Value, origin
+from nnlint.analysis.labels import label_encoding, labels_trained_with
 from nnlint.analysis.loss_resolution import prediction_output
 from nnlint.checks.output_loss import (
     OutputRule,
@@ -13,7 +17,7 @@ from nnlint.checks.output_loss import (
     shown_loss,
     trained_output,
 )
-from nnlint.frameworks.loss_kinds import REGRESSION
+from nnlint.frameworks.loss_kinds import ONE_HOT, REGRESSION
 from nnlint.rule import Severity
 
 _CONSEQUENCE = {
@@ -48,7 +52,9 @@ class ActivationOnRegressionOutput(OutputRule):
         "- The loss cannot be seen (a parameter, an imported helper), or the output layer cannot.\n"
         "- A ReLU not applied to a dense layer (`nn.Linear`, `Dense`, `tf.matmul`): "
         "feature-matching losses between convolutional ReLU features are not regression outputs.\n"
-        "- Both sides of the loss are model outputs (distillation, consistency losses)."
+        "- Both sides of the loss are model outputs (distillation, consistency losses), or the target "
+        "is a constant tensor (`torch.zeros_like(h)`: an activity penalty).\n"
+        "- A softmax output trained with MSE on visibly one-hot labels: a classifier with a Brier-style loss."
     )
     example = (
         "from tensorflow import keras\n\n"
@@ -80,8 +86,15 @@ class ActivationOnRegressionOutput(OutputRule):
             return
         if output.kind == RELU and not on_dense_layer(output, self.ctx):
             return  # a convolution's ReLU output is a feature map (perceptual losses)
-        if use.labels is not None and prediction_output(use.labels, self.ctx) is not None:
-            return
+        if use.labels is not None and (
+            prediction_output(use.labels, self.ctx) is not None or _is_constant_tensor(use.labels, self.ctx)
+        ):
+            return  # distillation or consistency losses; activity penalties towards zeros
+        if output.kind == SOFTMAX and any(
+            (found := label_encoding(labels, self.ctx)) is not None and found.kind == ONE_HOT
+            for labels in labels_trained_with(use, self.ctx)
+        ):
+            return  # a classifier trained with MSE on one-hot targets (a Brier score)
         kind = "ReLU-family activation" if output.kind == RELU else "softmax"
         self.report_site(
             output,
@@ -89,3 +102,8 @@ class ActivationOnRegressionOutput(OutputRule):
             f"trained as a regressor with {shown_loss(use, self.ctx)}, so {_CONSEQUENCE[output.kind]}; "
             "remove the output activation.",
         )
+
+
+def _is_constant_tensor(value: Value, ctx: FileContext) -> bool:
+    made = origin(value)
+    return isinstance(made.node, cst.Call) and ctx.match(made.node.func, frameworks.CONSTANT_TENSORS, made.where) is not None

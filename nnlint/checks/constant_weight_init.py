@@ -210,15 +210,24 @@ def _torch_constant_inits(ctx: FileContext) -> Dict[int, Value]:
     found = ctx.memo["torch_constant_inits"] = {}
     if not ctx.uses_torch:
         return found
+    reinitialised = set()
     for call, where in module_calls(ctx.index, ctx.memo):
         func = call.func
-        if ctx.match(func, torch.CONSTANT_INIT_FUNCTIONS, where):
+        names = ctx.qualified_names(func, where)
+        if names & torch.CONSTANT_INIT_FUNCTIONS:
             target = operand(call)
-        elif isinstance(func, cst.Attribute) and func.attr.value in torch.CONSTANT_FILL_METHODS \
-                and not ctx.qualified_names(func, where):
+        elif isinstance(func, cst.Attribute) and func.attr.value in torch.CONSTANT_FILL_METHODS and not names:
             target = func.value
         else:
+            if any(name.startswith(torch.INIT_PREFIX) for name in names) and operand(call) is not None:
+                # `kaiming_normal_(fc.weight)` after (or before) a constant one: not constant.
+                owner = _weight_owner(origin(Value(operand(call), where)).node)
+                made = origin(Value(owner, where)) if owner is not None else None
+                if made is not None and isinstance(made.node, cst.Call):
+                    reinitialised.add(id(made.node))
             continue
+        if isinstance(target, cst.Name):
+            target = origin(Value(target, where)).node  # `w = self.fc1.weight`
         module = _weight_owner(target)
         if module is None:
             continue
@@ -228,6 +237,8 @@ def _torch_constant_inits(ctx: FileContext) -> Dict[int, Value]:
         elif isinstance(module, cst.Name):
             for layer in _layers_initialised_by_type(module, where, ctx):
                 found.setdefault(id(layer), Value(call, where))
+    for layer in reinitialised:
+        found.pop(layer, None)
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.activations import LINEAR, SIGMOID, SOFTMAX
+from nnlint.analysis.activations import LINEAR, LOG_SOFTMAX, TANH
 from nnlint.checks.output_loss import (
     ACTIVATION_NAMES,
     OutputRule,
@@ -29,8 +29,9 @@ class LogitsPassedAsProbabilities(OutputRule):
         "`\"binary_crossentropy\"` (or their classes and functions) without `from_logits=True`; "
         "`nn.BCELoss`/`F.binary_cross_entropy` on an output with no sigmoid; TF function-style "
         "probability losses (`tf.losses.log_loss`, `keras.losses.binary_crossentropy(y, out)`) "
-        "given such a tensor. Also `nn.NLLLoss`/`F.nll_loss` on an output that never went "
-        "through log-softmax (raw scores, or softmax probabilities)."
+        "given such a tensor, and a tanh output (which goes negative) to `nn.BCELoss`. Also "
+        "`nn.NLLLoss`/`F.nll_loss` on an output that never went through log-softmax (raw scores, "
+        "softmax probabilities, a ReLU or tanh output)."
     )
     why_bad = (
         "A probability loss takes the log of its input. Raw scores are not probabilities: Keras "
@@ -41,7 +42,8 @@ class LogitsPassedAsProbabilities(OutputRule):
     stays_silent = (
         "- `from_logits=True`, or a logit loss (`BCEWithLogitsLoss`, `CrossEntropyLoss`).\n"
         "- The last activation cannot be seen (a layer the analysis does not know, an imported model).\n"
-        "- A ReLU output: NN304 reports it."
+        "- A ReLU output given to a probability cross-entropy: NN304 reports it (NN104 reports it "
+        "for `nll_loss`, which NN304 leaves alone)."
     )
     example = (
         "from tensorflow import keras\n\n"
@@ -69,7 +71,9 @@ class LogitsPassedAsProbabilities(OutputRule):
             return
         output = use.output
         ctx = self.ctx
-        if use.takes == PROBABILITIES and output.kind == LINEAR:
+        if use.takes == PROBABILITIES and (
+            output.kind == LINEAR or (output.kind == TANH and use.model is None and use.loss.task == BINARY)
+        ):
             if use.model is not None:
                 fix = "pass `from_logits=True` to the loss or give the last layer an activation"
             elif use.loss.task == BINARY:
@@ -78,14 +82,17 @@ class LogitsPassedAsProbabilities(OutputRule):
                 fix = "apply softmax first or use the loss's `from_logits=True` form"
             self.report_site(
                 output,
-                f"{shown(output.site.node, ctx)} outputs raw scores, but {shown_loss(use, ctx)} expects "
+                f"{shown(output.site.node, ctx)} {_outputs(output.kind)}, but {shown_loss(use, ctx)} expects "
                 f"probabilities; {fix}.",
             )
-        elif use.takes == LOG_PROBABILITIES and output.kind in (LINEAR, SOFTMAX, SIGMOID):
-            does = "outputs raw scores" if output.kind == LINEAR else f"applies {ACTIVATION_NAMES[output.kind]}"
+        elif use.takes == LOG_PROBABILITIES and output.kind != LOG_SOFTMAX:
             self.report_site(
                 output,
-                f"{shown(output.site.node, ctx)} {does}, but "
+                f"{shown(output.site.node, ctx)} {_outputs(output.kind)}, but "
                 f"{shown_loss(use, ctx)} expects log-probabilities; end the model with `log_softmax` "
                 "or use `nn.CrossEntropyLoss` on the raw scores.",
             )
+
+
+def _outputs(kind: str) -> str:
+    return "outputs raw scores" if kind == LINEAR else f"applies {ACTIVATION_NAMES[kind]}"

@@ -29,8 +29,9 @@ class SoftmaxOnSingleUnit(OutputRule):
         "`Dense(1, activation=\"softmax\")`, `tf.layers.dense(h, 1, activation=tf.nn.softmax)`, "
         "an `Activation(\"softmax\")` or `Softmax()` layer right after `Dense(1)`, "
         "`tf.nn.softmax` of a `[batch, 1]` output (`tf.matmul(h, W)` with `W` of shape `[n, 1]`), "
-        "`nn.Linear(n, 1)` followed by `nn.Softmax(dim=-1)`, and any softmax over one unit that "
-        "feeds a loss."
+        "`nn.Linear(n, 1)` followed by `nn.Softmax()` with no dim (torch then normalises a "
+        "`[batch, 1]` output over its single unit) or `dim=-1`, and any softmax over one unit "
+        "that feeds a loss."
     )
     why_bad = (
         "Softmax normalises over the units: with one unit the result is exp(x) / exp(x) = 1.0 "
@@ -39,8 +40,8 @@ class SoftmaxOnSingleUnit(OutputRule):
     )
     stays_silent = (
         "- Softmax over another axis (`tf.nn.softmax(scores, axis=1)` over a sequence of "
-        "one-unit attention scores), and torch softmax with a `dim` other than -1 unless its "
-        "output feeds a loss (attention pooling over `[batch, seq, 1]` scores is common).\n"
+        "one-unit attention scores), and torch softmax with an explicit `dim` other than -1 "
+        "unless its output feeds a loss (attention pooling over `[batch, seq, 1]` scores is common).\n"
         "- Unit counts that cannot be seen."
     )
     example = (

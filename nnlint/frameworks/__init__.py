@@ -84,3 +84,10 @@ LOSS_CLASSES: Dict[str, Loss] = {**keras.LOSS_CLASSES, **_tf2_aliases(keras.LOSS
 SQUARED_ERRORS: FrozenSet[str] = tensorflow.SQUARED_ERRORS | keras.SQUARED_ERRORS | torch.SQUARED_ERRORS
 POW: FrozenSet[str] = tensorflow.POW | keras.POW | torch.POW
 SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {**tensorflow.SOFTMAX_AXES, **keras.SOFTMAX_AXES, **torch.SOFTMAX_AXES}
+
+# Tensors of one repeated value: a loss against them is a penalty, not a regression target.
+CONSTANT_TENSORS: FrozenSet[str] = frozenset({
+    "torch.zeros_like", "torch.ones_like", "torch.full_like", "torch.zeros", "torch.ones",
+    "tensorflow.zeros_like", "tensorflow.ones_like", "tensorflow.zeros", "tensorflow.ones",
+    "keras.ops.zeros_like", "keras.ops.ones_like",
+})

@@ -198,7 +198,7 @@ SQUARED_ERRORS: FrozenSet[str] = frozenset({
 })
 POW: FrozenSet[str] = frozenset({"keras.ops.power", "keras.backend.pow"})
 
-# Softmax functions and layers: the axis parameter, and whether leaving it out means the last axis.
+# Softmax functions and layers: the axis parameter, and whether leaving it out normalises over the units.
 SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {
     "keras.activations.softmax": (Param("axis", 1), True),
     "keras.backend.softmax": (Param("axis", 1), True),
@@ -242,6 +242,10 @@ CLASS_ID_DATASETS: FrozenSet[str] = frozenset(
 FUNCTIONAL_MODEL: FrozenSet[str] = frozenset({"keras.Model", "keras.models.Model"})
 FUNCTIONAL_OUTPUTS = Param("outputs", 1)
 COMPILE_LOSS = Param("loss", 1)
+# `keras.Input(shape=..., dtype=...)`: the shape excludes the batch dimension.
+INPUT: FrozenSet[str] = frozenset({"keras.Input", "keras.layers.Input"})
+INPUT_SHAPE = Param("shape", 0)
+INPUT_DTYPE = Param("dtype")
 # Methods that train a model on labels: method -> the labels parameter.
 LABELLED_TRAINING: Dict[str, Param] = {
     "fit": Param("y", 1),

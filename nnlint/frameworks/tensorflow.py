@@ -385,7 +385,7 @@ SHAPED_INITIAL_VALUES: FrozenSet[str] = frozenset({
 })
 VARIABLE: FrozenSet[str] = frozenset({"tensorflow.Variable"})
 
-# Softmax functions: the axis parameter, and whether leaving it out means the last axis.
+# Softmax functions: the axis parameter, and whether leaving it out normalises over the units.
 SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {
     "tensorflow.nn.softmax": (Param("axis", 1), True),
     "tensorflow.math.softmax": (Param("axis", 1), True),

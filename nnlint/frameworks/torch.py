@@ -226,12 +226,13 @@ LINEAR_MODULES: Dict[str, Param] = {
     "torch.nn.Bilinear": Param("out_features", 2),
 }
 
-# Softmax functions and modules: the dim parameter; without it torch picks a dim by rank.
+# Softmax functions and modules: the dim parameter. Without it torch picks a dim by rank
+# (deprecated): dim 1 of a `[batch, units]` output, so a single unit is normalised on its own.
 SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {
-    "torch.softmax": (Param("dim", 1), False),
-    "torch.nn.functional.softmax": (Param("dim", 1), False),
-    "torch.special.softmax": (Param("dim", 1), False),
-    "torch.nn.Softmax": (Param("dim", 0), False),
+    "torch.softmax": (Param("dim", 1), True),
+    "torch.nn.functional.softmax": (Param("dim", 1), True),
+    "torch.special.softmax": (Param("dim", 1), True),
+    "torch.nn.Softmax": (Param("dim", 0), True),
 }
 
 # Hand-written log-sum-exp (NN106), as in tensorflow.py; the tensor methods have the same names.
@@ -248,6 +249,7 @@ UNIT_WISE_LAYERS: FrozenSet[str] = frozenset(
     f"torch.nn.{name}" for name in ("Dropout", "BatchNorm1d", "LayerNorm", "Identity", "AlphaDropout")
 )
 CONSTANT_FILL_METHODS: FrozenSet[str] = frozenset({"fill_", "zero_"})
+INIT_PREFIX = "torch.nn.init."
 
 # -- Labels (NN303) -------------------------------------------------------------------------------
 
@@ -257,3 +259,8 @@ LONG_TENSORS: FrozenSet[str] = frozenset({"torch.LongTensor", "torch.cuda.LongTe
 # Tensor methods that make the values integers, or floats again.
 LONG_METHODS: FrozenSet[str] = frozenset({"long", "int"})
 FLOAT_METHODS: FrozenSet[str] = frozenset({"float", "double", "half", "bfloat16"})
+# Methods that cast to the dtype or tensor type they are given.
+CASTING_METHODS: FrozenSet[str] = frozenset({"to", "type"})
+FLOAT_TENSOR_TYPES: FrozenSet[str] = frozenset({
+    "torch.FloatTensor", "torch.DoubleTensor", "torch.cuda.FloatTensor", "torch.cuda.DoubleTensor",
+})
