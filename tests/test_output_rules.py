@@ -516,3 +516,16 @@ def test_review_nn104_relu_and_tanh_outputs_and_nn302_without_dim():
     c = nn.Sequential(nn.Linear(8, 1), nn.Softmax())  # expect: NN302
     """)
 
+
+
+def test_nn303_what_a_placeholder_is_fed_decides_over_what_it_declares():
+    check("""
+    import tensorflow as tf
+    from tensorflow.examples.tutorials.mnist import input_data
+    mnist = input_data.read_data_sets("/tmp/data/", one_hot=False)
+    y = tf.placeholder("float", [None, 10])
+    cost = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=pred)  # expect: NN303
+    with tf.Session() as sess:
+        batch_x, batch_y = mnist.train.next_batch(128)
+        sess.run(cost, feed_dict={x: batch_x, y: batch_y})
+    """)

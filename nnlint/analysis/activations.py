@@ -35,6 +35,7 @@ from nnlint.frameworks.params import Param
 
 # How many calls deep into functions of the module an answer may be looked for.
 _MAX_CALL_DEPTH = 3
+_MAX_REARRANGEMENTS = 4
 # The method that runs when a module/model instance is called.
 _CALL_METHODS = ("forward", "call")
 _SAME_MODULE_METHODS = torch.SAME_MODULE_METHODS | frozenset({"train", "eval"})
@@ -341,20 +342,21 @@ class Activations:
         if function is None or not function.returns:
             return None
         return _agreeing([
-            self._returned_output(Value(r.value, Where(function, r.order)), depth) if r.value is not None else None
+            self.laid_out_output(Value(r.value, Where(function, r.order)), depth + 1) if r.value is not None else None
             for r in function.returns
         ])
 
-    def _returned_output(self, value: Value, depth: int) -> Optional[Output]:
-        """The output a `return` gives, also when it reshapes it first (`out.view(-1)`): a
-        model's output is its last activation however it is laid out."""
-        for _ in range(_MAX_CALL_DEPTH):
-            found = self.output(value, depth + 1)
+    def laid_out_output(self, value: Value, depth: int = 0) -> Optional[Output]:
+        """The output behind a value that was reshaped, squeezed, indexed or cast first
+        (`out.view(-1)`, `pred[:, 0]`): a model's output is its last activation however it is
+        laid out, which is what a loss or a `return` sees."""
+        for _ in range(_MAX_REARRANGEMENTS):
+            found = self.output(value, depth)
             if found is not None:
                 return found
             settled = self._settled_origin(value)
             step = rearranged_from(settled, self._resolver) if settled is not None else None
-            if step is None or isinstance(settled.node, cst.Subscript):
+            if step is None:
                 return None
             value = step
         return None

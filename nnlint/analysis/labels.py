@@ -213,24 +213,25 @@ class _Follower:
         return None
 
     def _placeholder(self, placeholder: Value, depth: int) -> Optional[Encoding]:
-        """An int placeholder of shape `[None]` holds ids; a float one of shape `[None, n > 1]`
-        one-hot rows; otherwise the values its `feed_dict` entries feed it decide."""
+        """What its `feed_dict` entries feed it, when they agree (that is what reaches the
+        loss, whatever the placeholder declares); otherwise an int placeholder of shape `[None]`
+        holds ids, and a float one of shape `[None, n > 1]` one-hot rows."""
         ctx = self._ctx
         call = placeholder.node
-        dtype = argument(call, Param("dtype", 0))
-        shape = argument(call, Param("shape", 1))
-        dtypes = ctx.qualified_names(dtype, placeholder.where) if dtype is not None else frozenset()
-        if isinstance(shape, (cst.List, cst.Tuple)):
-            dims = [e.value for e in shape.elements]
-            if dtypes & tensorflow.INTEGER_DTYPES and len(dims) == 1:
-                return Encoding(SPARSE, "an integer placeholder of shape `[None]`")
-            if dtypes & tensorflow.FLOAT_DTYPES and len(dims) == 2:
-                width = constants(ctx).value(dims[1], placeholder.where)
-                if isinstance(width, int) and not isinstance(width, bool) and width > 1:
-                    return Encoding(ONE_HOT, f"a float placeholder of shape `[None, {width}]`")
         fed = [self.encoding(v, depth + 1) for v in _fed_values(ctx).get(id(call), [])]
         if fed and all(f is not None for f in fed) and len({f.kind for f in fed}) == 1:
             return fed[0]
+        dtype = argument(call, Param("dtype", 0))
+        shape = argument(call, Param("shape", 1))
+        kind = _dtype_kind(dtype, placeholder.where, ctx) if dtype is not None else None
+        if isinstance(shape, (cst.List, cst.Tuple)):
+            dims = [e.value for e in shape.elements]
+            if kind == "int" and len(dims) == 1:
+                return Encoding(SPARSE, "an integer placeholder of shape `[None]`")
+            if kind == "float" and len(dims) == 2:
+                width = constants(ctx).value(dims[1], placeholder.where)
+                if isinstance(width, int) and not isinstance(width, bool) and width > 1:
+                    return Encoding(ONE_HOT, f"a float placeholder of shape `[None, {width}]`")
         return None
 
     def _keras_input(self, made: Value) -> Optional[Encoding]:
@@ -280,15 +281,16 @@ class _Follower:
 
 
 def _dtype_kind(dtype: cst.BaseExpression, where: Where, ctx: "FileContext") -> Optional[str]:
-    """"float" or "int" for a dtype given as a string (`"float32"`) or a framework dtype."""
+    """"float" or "int" for a dtype given as a string (`"float32"`) or a framework dtype
+    (`tf.int64`, `torch.float32`)."""
     if isinstance(dtype, cst.SimpleString) and isinstance(dtype.evaluated_value, str):
-        text = dtype.evaluated_value
+        names = frozenset({dtype.evaluated_value})
     else:
-        names = ctx.qualified_names(dtype, where)
-        text = next(iter(names)).rsplit(".", 1)[-1] if names else ""
-    if text.startswith(("float", "half", "double", "bfloat")):
+        names = frozenset(name.rsplit(".", 1)[-1] for name in ctx.qualified_names(dtype, where)
+                          if name.startswith(("tensorflow.", "torch.", "numpy.")))
+    if names & data_libraries.FLOAT_DTYPE_NAMES:
         return "float"
-    if text.startswith(("int", "uint", "long")):
+    if names & data_libraries.INTEGER_DTYPE_NAMES:
         return "int"
     return None
 

@@ -29,7 +29,6 @@ from nnlint.analysis.constants import constants
 from nnlint.analysis.dataflow import Value, origin
 from nnlint.analysis.labels import label_encoding
 from nnlint.analysis.names import Where
-from nnlint.analysis.rearrangements import rearranged_from
 from nnlint.frameworks import keras, tensorflow
 from nnlint.frameworks.loss_kinds import LOGITS, REGRESSION, VALUES, Loss
 from nnlint.frameworks.params import Param
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     from nnlint.analysis.context import FileContext
 
 _SQUARED_ERROR = Loss("a squared error", REGRESSION, VALUES, Param("prediction"), Param("labels"))
-_MAX_REARRANGEMENTS = 4
 _LOSS_NAME = re.compile(r"loss|cost", re.IGNORECASE)
 _LABELS_NAME = re.compile(r"label|target|^y", re.IGNORECASE)
 
@@ -170,15 +168,7 @@ def _looks_like_labels(value: Value, ctx: "FileContext") -> bool:
 
 def prediction_output(value: Value, ctx: "FileContext") -> Optional[Output]:
     """The output behind a prediction, also when it was squeezed, reshaped or indexed first."""
-    for _ in range(_MAX_REARRANGEMENTS):
-        found = ctx.activations.output(value)
-        if found is not None:
-            return found
-        step = rearranged_from(origin(value), ctx.resolver)
-        if step is None:
-            return None
-        value = step
-    return None
+    return ctx.activations.laid_out_output(value)
 
 
 def _squared_error(call: cst.Call, where: Where, ctx: "FileContext") -> Optional[LossUse]:

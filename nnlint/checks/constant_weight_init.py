@@ -300,7 +300,7 @@ def _dense_layers_of(model: Value, ctx: FileContext) -> List[cst.Call]:
             return []
         if ctx.match(made.node.func, frameworks.SEQUENTIAL_CLASSES, made.where):
             layers = sequential_layers(made, None, ctx.index, ctx.resolver).values
-            return [layer.node for layer in map(origin, layers) if _is_linear(layer, ctx)]
+            return [layer.node for layer in map(origin, layers) if is_dense(layer, ctx.resolver)]
         class_scope = local_definition(made.node.func, made.where, CLASS, ctx.index)
         if class_scope is None:
             return []
@@ -309,13 +309,10 @@ def _dense_layers_of(model: Value, ctx: FileContext) -> List[cst.Call]:
         for binding in bindings:
             if binding.value is not None:
                 made = origin(Value(binding.value, Where(binding.scope, binding.order)))
-                if _is_linear(made, ctx):
+                if is_dense(made, ctx.resolver):
                     found.append(made.node)
     return found
 
-
-def _is_linear(made: Value, ctx: FileContext) -> bool:
-    return isinstance(made.node, cst.Call) and ctx.match(made.node.func, torch.LINEAR_MODULES, made.where) is not None
 
 
 def _weight_owner(target: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:

@@ -14,7 +14,7 @@ from nnlint.analysis.constants import constants
 from nnlint.analysis.dataflow import Value, origin
 from nnlint.analysis.names import Where
 from nnlint.checks.output_loss import OutputRule, output_units, shown, trained_output, visited_sequence
-from nnlint.frameworks import keras, tensorflow
+from nnlint.frameworks import tensorflow
 from nnlint.rule import Severity
 
 
@@ -124,8 +124,6 @@ class SoftmaxOnSingleUnit(OutputRule):
         return name is not None and self._last_axis(layer.node, name, layer.where)
 
     def _last_axis(self, call: cst.Call, name: str, where: Where) -> bool:
-        if name == keras.ACTIVATION_LAYER:
-            return True
         param, default_is_last = frameworks.SOFTMAX_AXES[name]
         axis: Optional[cst.BaseExpression] = argument(call, param)
         if axis is None and name in tensorflow.SOFTMAX_AXES:

@@ -31,3 +31,10 @@ KEEPING_METHODS: FrozenSet[str] = frozenset({
     "astype", "reshape", "squeeze", "ravel", "flatten", "copy", "toarray", "todense", "to_numpy",
     "values", "to", "cuda", "cpu", "view", "numpy",
 })
+# Dtype names shared by TensorFlow, torch and numpy (`tf.int64`, `torch.long`, `"float32"`).
+FLOAT_DTYPE_NAMES: FrozenSet[str] = frozenset({
+    "float16", "float32", "float64", "bfloat16", "half", "float", "double",
+})
+INTEGER_DTYPE_NAMES: FrozenSet[str] = frozenset({
+    "int8", "int16", "int32", "int64", "uint8", "int", "long", "short",
+})

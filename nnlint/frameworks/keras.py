@@ -205,7 +205,7 @@ SOFTMAX_AXES: Dict[str, Tuple[Param, bool]] = {
     "keras.ops.softmax": (Param("axis", 1), True),
     "keras.ops.nn.softmax": (Param("axis", 1), True),
     "keras.layers.Softmax": (Param("axis", 0), True),
-    ACTIVATION_LAYER: (Param("axis"), True),
+    ACTIVATION_LAYER: (Param("axis"), True),  # no axis parameter: always the last axis
 }
 
 # Hand-written log-sum-exp (NN106), as in tensorflow.py.

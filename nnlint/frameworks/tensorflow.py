@@ -420,10 +420,6 @@ LAYER_KERNEL_INITIALIZERS: Dict[str, Param] = {"tensorflow.layers.dense": Param(
 ONE_HOT_ENCODERS: FrozenSet[str] = frozenset({"tensorflow.one_hot"})
 ARGMAX: FrozenSet[str] = frozenset({"tensorflow.argmax", "tensorflow.math.argmax"})
 PLACEHOLDER: FrozenSet[str] = frozenset({"tensorflow.placeholder"})
-INTEGER_DTYPES: FrozenSet[str] = frozenset(
-    f"tensorflow.{t}" for t in ("int8", "int16", "int32", "int64", "uint8")
-)
-FLOAT_DTYPES: FrozenSet[str] = frozenset(f"tensorflow.{t}" for t in ("float16", "float32", "float64"))
 # The MNIST readers of the TF1 tutorials: labels are one-hot only with `one_hot=True`.
 MNIST_READERS: FrozenSet[str] = frozenset({
     "tensorflow.examples.tutorials.mnist.input_data.read_data_sets",
